@@ -1,0 +1,112 @@
+/**
+ * Starts Azurite's Blob service as a child process on a free loopback port, with its data in a
+ * project-local folder. Used by `npm run local`, the tests and the benchmarks.
+ *
+ * `--skipApiVersionCheck`: @azure/storage-blob 12.34 sends an `x-ms-version` newer than Azurite
+ * 3.37 knows, which Azurite would otherwise reject.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteHandle {
+  blobEndpoint: string;
+  connectionString: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** Folder for Azurite's data; created if missing. */
+  dataDir: string;
+  /** Fixed port; default a free one. */
+  port?: number;
+  /** Milliseconds to wait for Azurite to answer. */
+  startTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function azuriteBlobMain(): string {
+  // Resolve through the package so a hoisted or nested install both work.
+  const pkg = require.resolve('azurite/package.json');
+  return path.join(path.dirname(pkg), 'dist', 'src', 'blob', 'main.js');
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode} before it was ready`);
+    try {
+      // Any HTTP answer (Azurite says 400 to a bare GET on the account) means it is listening.
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`Azurite did not answer at ${url} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startAzurite(options: AzuriteOptions): Promise<AzuriteHandle> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [
+      azuriteBlobMain(),
+      '--blobHost', '127.0.0.1',
+      '--blobPort', String(port),
+      '--location', options.dataDir,
+      '--silent',
+      '--skipApiVersionCheck',
+      '--loose',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  try {
+    await waitForHttp(blobEndpoint, child, options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  const connectionString =
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_ACCOUNT_KEY};` +
+    `BlobEndpoint=${blobEndpoint};`;
+  return {
+    blobEndpoint,
+    connectionString,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

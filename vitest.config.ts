@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration tests start real local servers (emulator, Azurite, runner); keep them in separate
+// forks and give them room, but never rely on timing for assertions.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxConcurrency: 4,
+  },
+});
