@@ -1,0 +1,77 @@
+/**
+ * One place that builds the Azure SDK clients from settings. The SDK packages are loaded lazily
+ * (on first use, not at import time) so the Function App's cold start stays small: the HTTP and
+ * timer entry points that never touch ARM never pay for loading arm-compute/arm-network.
+ *
+ * In Azure: DefaultAzureCredential (the user-assigned managed identity via AZURE_CLIENT_ID).
+ * In the local cloud: a static token against the emulator's loopback endpoint, whose own CA is
+ * trusted through `tlsOptions.ca` (the real SDK clients, unchanged, over HTTPS).
+ */
+import { readFileSync } from 'node:fs';
+import type { TokenCredential } from '@azure/identity';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import type { MonitorClient } from '@azure/arm-monitor';
+import type { ResourceManagementClient } from '@azure/arm-resources';
+import type { AppSettings } from '../settings';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps cold start small (see header) */
+const loadCompute = (): typeof import('@azure/arm-compute') => require('@azure/arm-compute') as typeof import('@azure/arm-compute');
+const loadNetwork = (): typeof import('@azure/arm-network') => require('@azure/arm-network') as typeof import('@azure/arm-network');
+const loadMonitor = (): typeof import('@azure/arm-monitor') => require('@azure/arm-monitor') as typeof import('@azure/arm-monitor');
+const loadResources = (): typeof import('@azure/arm-resources') => require('@azure/arm-resources') as typeof import('@azure/arm-resources');
+const loadIdentity = (): typeof import('@azure/identity') => require('@azure/identity') as typeof import('@azure/identity');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface ArmClients {
+  subscriptionId: string;
+  compute(): ComputeManagementClient;
+  network(): NetworkManagementClient;
+  monitor(): MonitorClient;
+  resources(): ResourceManagementClient;
+}
+
+/** A fixed bearer token: the emulator accepts any token; Azure never sees this (loopback only, enforced by settings). */
+function staticTokenCredential(): TokenCredential {
+  return {
+    getToken: async () => ({ token: 'friday-local-emulator-token', expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
+  };
+}
+
+function credentialFor(settings: AppSettings): TokenCredential {
+  if (settings.FRIDAY_ARM_AUTH === 'local-static-token') return staticTokenCredential();
+  const { DefaultAzureCredential } = loadIdentity();
+  return new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+}
+
+function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string } } {
+  const options: { endpoint: string; tlsOptions?: { ca: string } } = { endpoint: settings.FRIDAY_ARM_ENDPOINT };
+  if (settings.FRIDAY_ARM_CA_CERT_FILE) options.tlsOptions = { ca: readFileSync(settings.FRIDAY_ARM_CA_CERT_FILE, 'utf8') };
+  return options;
+}
+
+/** Builds (lazily, once each) the ARM clients for the given settings. */
+export function createArmClients(settings: AppSettings): ArmClients {
+  let credential: TokenCredential | undefined;
+  const cred = (): TokenCredential => (credential ??= credentialFor(settings));
+  let compute: ComputeManagementClient | undefined;
+  let network: NetworkManagementClient | undefined;
+  let monitor: MonitorClient | undefined;
+  let resources: ResourceManagementClient | undefined;
+  const subscriptionId = settings.AZURE_SUBSCRIPTION_ID;
+  return {
+    subscriptionId,
+    compute: () => (compute ??= new (loadCompute().ComputeManagementClient)(cred(), subscriptionId, clientOptions(settings))),
+    network: () => (network ??= new (loadNetwork().NetworkManagementClient)(cred(), subscriptionId, clientOptions(settings))),
+    monitor: () => (monitor ??= new (loadMonitor().MonitorClient)(cred(), subscriptionId, clientOptions(settings))),
+    resources: () => (resources ??= new (loadResources().ResourceManagementClient)(cred(), subscriptionId, clientOptions(settings))),
+  };
+}
+
+let shared: { settings: AppSettings; clients: ArmClients } | undefined;
+
+/** Process-wide clients for the given settings (reused across invocations, like the host would). */
+export function armClientsFor(settings: AppSettings): ArmClients {
+  if (!shared || shared.settings !== settings) shared = { settings, clients: createArmClients(settings) };
+  return shared.clients;
+}
