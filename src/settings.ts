@@ -141,7 +141,7 @@ export function describeSettings(settings: AppSettings): Record<string, string |
   const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN']);
   const out: Record<string, string | number | undefined> = {};
   for (const [name, value] of Object.entries(settings)) {
-    out[name] = secret.has(name) && value !== undefined ? '<redacted>' : (value as string | number | undefined);
+    out[name] = secret.has(name) && value !== undefined ? '<redacted>' : (value);
   }
   return out;
 }
