@@ -43,13 +43,11 @@ export function describeArmError(error: unknown): ArmFailure {
     statusCode === 408 ||
     (statusCode !== undefined && statusCode >= 500) ||
     TRANSIENT_CODES.has(code) ||
-    e.name === 'AbortError' ||
-    // A long-running operation that ended Failed reports as a plain Error with this text.
-    false;
+    e.name === 'AbortError';
   return {
     ...(statusCode !== undefined ? { statusCode } : {}),
     code,
-    message: scrubSecrets(e.message ?? String(error)),
+    message: scrubSecrets(e.message ?? JSON.stringify(error)),
     transient,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   };
