@@ -17,7 +17,7 @@ export interface Clock {
 
 /** A parsed ARM request as handlers see it. Paths are matched case-insensitively. */
 export interface ArmRequest {
-  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE' | 'HEAD';
   /** The request path as sent (percent-decoded), without the query string. */
   path: string;
   /** Values of the `{placeholders}` in the matched route template, original case. */
@@ -203,4 +203,8 @@ export interface ProviderContext {
   subnets: SubnetAllocator;
   /** Set by compute when it registers; read lazily by network (the LB proxy). */
   instances: InstanceDirectory;
+  /** `https://127.0.0.1:<port>` once the server listens (for ids and links in bodies). */
+  baseUrl: string;
+  /** Providers register what must stop when the emulator closes (listeners, proxies, timers). */
+  onShutdown(hook: () => Promise<void> | void): void;
 }

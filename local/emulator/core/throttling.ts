@@ -1,0 +1,123 @@
+/**
+ * ARM request throttling: token buckets per subscription for reads, writes and deletes (actions
+ * draw on writes), plus Compute's per-policy counters over sliding windows. Over the limit the
+ * request gets 429 with `Retry-After` and the real codes; every response carries the
+ * `x-ms-ratelimit-remaining-*` headers.
+ */
+import { ArmError } from './contract';
+import type { Clock, OperationKind } from './contract';
+
+export interface BucketLimit {
+  size: number;
+  refillPerSec: number;
+}
+
+export interface ThrottlingOptions {
+  reads?: BucketLimit;
+  writes?: BucketLimit;
+  deletes?: BucketLimit;
+  /** Compute policies, e.g. `{ HighCostGetVMScaleSet3Min: { limit: 200, windowSec: 180 } }`. Unlisted policies are not limited. */
+  compute?: Record<string, { limit: number; windowSec: number }>;
+  /** Retry-After (seconds) sent with a Compute 429; Azure sends long ones (120–1200 s). */
+  computeRetryAfterSec?: number;
+}
+
+export const ARM_DEFAULT_LIMITS: Required<Pick<ThrottlingOptions, 'reads' | 'writes' | 'deletes'>> = {
+  reads: { size: 250, refillPerSec: 25 },
+  writes: { size: 200, refillPerSec: 10 },
+  deletes: { size: 200, refillPerSec: 10 },
+};
+
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(private readonly limit: BucketLimit, now: number) {
+    this.tokens = limit.size;
+    this.last = now;
+  }
+  private refill(now: number): void {
+    const elapsed = (now - this.last) / 1000;
+    this.tokens = Math.min(this.limit.size, this.tokens + elapsed * this.limit.refillPerSec);
+    this.last = now;
+  }
+  take(now: number): { ok: boolean; remaining: number; retryAfterSec: number } {
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true, remaining: Math.floor(this.tokens), retryAfterSec: 0 };
+    }
+    return { ok: false, remaining: 0, retryAfterSec: Math.max(1, Math.ceil((1 - this.tokens) / this.limit.refillPerSec)) };
+  }
+}
+
+class SlidingWindow {
+  private readonly hits: number[] = [];
+  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  take(now: number): { ok: boolean; remaining: number; retryAfterSec: number } {
+    while (this.hits.length > 0 && (this.hits[0] ?? 0) <= now - this.windowMs) this.hits.shift();
+    if (this.hits.length >= this.limit) {
+      const oldest = this.hits[0] ?? now;
+      return { ok: false, remaining: 0, retryAfterSec: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)) };
+    }
+    this.hits.push(now);
+    return { ok: true, remaining: this.limit - this.hits.length, retryAfterSec: 0 };
+  }
+}
+
+export class Throttler {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly windows = new Map<string, SlidingWindow>();
+  constructor(private readonly options: ThrottlingOptions | false, private readonly clock: Clock) {}
+
+  /** Returns response headers; throws a 429 ArmError (with headers) when a limit is exceeded. */
+  check(subscriptionId: string, kind: OperationKind, computePolicies: string[] = []): Record<string, string> {
+    if (this.options === false) return {};
+    const now = this.clock.now().getTime();
+    const bucketName = kind === 'read' ? 'reads' : kind === 'delete' ? 'deletes' : 'writes';
+    const limit = this.options[bucketName] ?? ARM_DEFAULT_LIMITS[bucketName];
+    const bucketKey = `${subscriptionId.toLowerCase()}/${bucketName}`;
+    let bucket = this.buckets.get(bucketKey);
+    if (!bucket) this.buckets.set(bucketKey, (bucket = new TokenBucket(limit, now)));
+    const taken = bucket.take(now);
+    const headers: Record<string, string> = { [`x-ms-ratelimit-remaining-subscription-${bucketName}`]: String(taken.remaining) };
+    if (!taken.ok) {
+      throw new ArmError(
+        429,
+        'SubscriptionRequestsThrottled',
+        `Number of '${bucketName}' requests for subscription '${subscriptionId}' exceeded the limit of '${limit.size}'. Please try again after '${taken.retryAfterSec}' seconds.`,
+        undefined,
+        undefined,
+        { ...headers, 'Retry-After': String(taken.retryAfterSec) },
+      );
+    }
+    const computeLimits = this.options.compute ?? {};
+    const remainingParts: string[] = [];
+    for (const policy of computePolicies) {
+      const policyLimit = computeLimits[policy];
+      if (!policyLimit) continue;
+      const windowKey = `${subscriptionId.toLowerCase()}/${policy}`;
+      let window = this.windows.get(windowKey);
+      if (!window) this.windows.set(windowKey, (window = new SlidingWindow(policyLimit.limit, policyLimit.windowSec * 1000)));
+      const hit = window.take(now);
+      remainingParts.push(`Microsoft.Compute/${policy};${hit.remaining}`);
+      if (!hit.ok) {
+        const retryAfter = this.options.computeRetryAfterSec ?? hit.retryAfterSec;
+        throw new ArmError(
+          429,
+          'OperationNotAllowed',
+          `The operation was throttled by the Compute Resource Provider (policy ${policy}): ${JSON.stringify({ operationGroup: policy, allowedRequestCount: policyLimit.limit })}`,
+          undefined,
+          [{ code: 'TooManyRequests', target: policy, message: `Too many requests for ${policy}.` }],
+          { ...headers, 'x-ms-ratelimit-remaining-resource': remainingParts.join(','), 'Retry-After': String(retryAfter) },
+        );
+      }
+    }
+    if (remainingParts.length > 0) headers['x-ms-ratelimit-remaining-resource'] = remainingParts.join(',');
+    return headers;
+  }
+
+  reset(): void {
+    this.buckets.clear();
+    this.windows.clear();
+  }
+}

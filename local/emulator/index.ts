@@ -1,0 +1,180 @@
+/**
+ * The ARM emulator, programmatically: `startEmulator()` for tests, benchmarks and the local
+ * cloud; `main.ts` for `npm run emulator`. See README.md for the admin and fault API and the
+ * LIMITATIONS list.
+ */
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { ArmResponse, Clock, EmulatorTiming, InstanceDirectory, ProviderContext } from './core/contract';
+import { realClock } from './core/clock';
+import { MemoryAddressMap } from './core/addressMap';
+import { ResourceEventLog } from './core/events';
+import { FaultController } from './core/faults';
+import { LroRegistry } from './core/lro';
+import { RequestLog } from './core/requestLog';
+import { RouteTable } from './core/router';
+import { MemoryResourceStore } from './core/store';
+import { SubnetIpAllocator } from './core/subnets';
+import { Throttler, type ThrottlingOptions } from './core/throttling';
+import { loadOrCreateTls } from './core/tls';
+import { createEmulatorServer, type AdminApi } from './server';
+import { registerResourceGroupProvider } from './resources';
+import { registerNetworkProvider } from './network';
+import { registerComputeProvider } from './compute';
+import { registerInsightsProvider } from './insights';
+
+export const DEFAULT_SUBSCRIPTION_ID = '00000000-0000-0000-0000-00000000f41d';
+
+export interface EmulatorOptions {
+  subscriptionId?: string;
+  /** 0 (default) = a free port. */
+  port?: number;
+  /** Where the CA and server certificate live; default `<cwd>/.local/emulator`. */
+  stateDir?: string;
+  timing?: Partial<EmulatorTiming>;
+  /** Divides simulated durations (benchmarks run simulated minutes in seconds). */
+  timeScale?: number;
+  /** `false` turns throttling off; default: ARM's buckets on, Compute policies off unless given. */
+  throttling?: false | ThrottlingOptions;
+  clock?: Clock;
+}
+
+export interface EmulatorHandle {
+  armEndpoint: string;
+  caCertFile: string;
+  caCertPem: string;
+  subscriptionId: string;
+  adminUrl: string;
+  requestLog: RequestLog;
+  faults: FaultController;
+  events: ResourceEventLog;
+  context: ProviderContext;
+  routes: RouteTable;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TIMING: EmulatorTiming = { networkOperationMs: 0, instanceProvisionMs: 0, extensionRunMs: 0, pageLatencyMs: 0 };
+
+const emptyDirectory: InstanceDirectory = { membersOfBackendPool: () => [] };
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;
+  const stateDir = path.resolve(options.stateDir ?? path.join(process.cwd(), '.local', 'emulator'));
+  const tls = await loadOrCreateTls(stateDir);
+  const clock = options.clock ?? realClock(options.timeScale ?? 1);
+  const store = new MemoryResourceStore();
+  const routes = new RouteTable();
+  const requestLog = new RequestLog();
+  const faults = new FaultController();
+  const throttler = new Throttler(options.throttling ?? {}, clock);
+  const lro = new LroRegistry(clock, faults, (error) => console.error('[emulator] operation failed unexpectedly:', error));
+  const events = new ResourceEventLog(clock);
+  const addressMap = new MemoryAddressMap();
+  const shutdownHooks: Array<() => Promise<void> | void> = [];
+  const context: ProviderContext = {
+    router: routes,
+    store,
+    lro,
+    clock,
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+    addressMap,
+    events,
+    faults,
+    subnets: new SubnetIpAllocator(store),
+    instances: emptyDirectory,
+    baseUrl: '',
+    onShutdown: (hook) => shutdownHooks.push(hook),
+  };
+
+  lro.register(routes);
+  const deletedListeners: Array<(ids: string[]) => void> = [];
+  registerResourceGroupProvider(context, store, { onResourcesDeleted: (ids) => deletedListeners.forEach((l) => l(ids)) });
+  registerNetworkProvider(context);
+  registerComputeProvider(context);
+  registerInsightsProvider(context);
+
+  const json = (status: number, body: unknown): ArmResponse => ({ status, body });
+  const admin: AdminApi = {
+    handle: async (method, adminPath, url, body) => {
+      const route = `${method} ${adminPath.replace(/\/+$/, '')}`;
+      switch (route) {
+        case 'GET /_emulator/health':
+          return json(200, { status: 'ok', subscriptionId });
+        case 'GET /_emulator/request-log': {
+          const since = url.searchParams.get('since');
+          return json(200, { lastSeq: requestLog.lastSeq, entries: requestLog.entries(since ? { since: Number(since) } : {}) });
+        }
+        case 'DELETE /_emulator/request-log':
+          requestLog.clear();
+          return json(200, { cleared: true });
+        case 'POST /_emulator/faults': {
+          const specs = Array.isArray(body) ? (body as unknown[]) : [body];
+          const problems: string[] = [];
+          for (const spec of specs) {
+            const added = faults.add(spec);
+            if (!added.ok) problems.push(...added.problems);
+          }
+          return problems.length ? json(400, { error: 'InvalidFault', problems }) : json(200, { added: specs.length });
+        }
+        case 'DELETE /_emulator/faults':
+          faults.clear();
+          return json(200, { cleared: true });
+        case 'GET /_emulator/address-map':
+          return json(200, addressMap.snapshot());
+        case 'GET /_emulator/events':
+          return json(200, { events: events.list() });
+        case 'GET /_emulator/routes':
+          return json(200, { routes: routes.list() });
+        case 'POST /_emulator/reset':
+          requestLog.clear();
+          faults.clear();
+          throttler.reset();
+          return json(200, { reset: true });
+        default:
+          return undefined;
+      }
+    },
+  };
+
+  const server = createEmulatorServer({
+    routes,
+    requestLog,
+    throttler,
+    faults,
+    context,
+    admin,
+    tls: { cert: tls.serverCertPem, key: tls.serverKeyPem },
+    onBaseUrl: () => undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const armEndpoint = `https://127.0.0.1:${port}`;
+  context.baseUrl = armEndpoint;
+  lro.baseUrl = armEndpoint;
+
+  let closed = false;
+  return {
+    armEndpoint,
+    caCertFile: tls.caCertFile,
+    caCertPem: tls.caCertPem,
+    subscriptionId,
+    adminUrl: `${armEndpoint}/_emulator`,
+    requestLog,
+    faults,
+    events,
+    context,
+    routes,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const hook of shutdownHooks.reverse()) await hook();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

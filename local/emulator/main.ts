@@ -1,0 +1,48 @@
+/**
+ * `npm run emulator`: starts the ARM emulator and prints one ready line:
+ *   FRIDAY_EMULATOR_READY {"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"adminUrl":…}
+ * Options: --port N, --state-dir DIR (or FRIDAY_EMULATOR_PORT / FRIDAY_EMULATOR_STATE_DIR).
+ */
+import { startEmulator } from './index';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const portText = flag('port') ?? process.env.FRIDAY_EMULATOR_PORT;
+  const port = portText === undefined ? 0 : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`friday emulator: --port must be a port number (0-65535), got '${portText}'`);
+    process.exit(2);
+  }
+  const emulator = await startEmulator({ port, stateDir: flag('state-dir') ?? process.env.FRIDAY_EMULATOR_STATE_DIR });
+  console.log(
+    `FRIDAY_EMULATOR_READY ${JSON.stringify({
+      armEndpoint: emulator.armEndpoint,
+      caCertFile: emulator.caCertFile,
+      subscriptionId: emulator.subscriptionId,
+      adminUrl: emulator.adminUrl,
+    })}`,
+  );
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    emulator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('friday emulator: error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`friday emulator: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
