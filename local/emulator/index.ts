@@ -17,7 +17,7 @@ import { MemoryResourceStore } from './core/store';
 import { SubnetIpAllocator } from './core/subnets';
 import { Throttler, type ThrottlingOptions } from './core/throttling';
 import { loadOrCreateTls } from './core/tls';
-import { createEmulatorServer, type AdminApi } from './server';
+import { createAdminServer, createEmulatorServer, type AdminApi } from './server';
 import { registerResourceGroupProvider } from './resources';
 import { registerNetworkProvider } from './network';
 import { registerComputeProvider } from './compute';
@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   subscriptionId?: string;
   /** 0 (default) = a free port. */
   port?: number;
+  /** Port of the plain-HTTP admin API (loopback); 0 (default) = a free port. */
+  adminPort?: number;
   /** Where the CA and server certificate live; default `<cwd>/.local/emulator`. */
   stateDir?: string;
   timing?: Partial<EmulatorTiming>;
@@ -44,6 +46,7 @@ export interface EmulatorHandle {
   caCertFile: string;
   caCertPem: string;
   subscriptionId: string;
+  /** Plain-HTTP admin API base, `http://127.0.0.1:<port>/_emulator` (also served under the HTTPS endpoint). */
   adminUrl: string;
   requestLog: RequestLog;
   faults: FaultController;
@@ -152,6 +155,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const { port } = server.address() as AddressInfo;
   const armEndpoint = `https://127.0.0.1:${port}`;
+  const adminServer = createAdminServer(admin);
+  await new Promise<void>((resolve, reject) => {
+    adminServer.once('error', reject);
+    adminServer.listen(options.adminPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const adminUrl = `http://127.0.0.1:${(adminServer.address() as AddressInfo).port}/_emulator`;
   context.baseUrl = armEndpoint;
   lro.baseUrl = armEndpoint;
 
@@ -161,7 +170,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     caCertFile: tls.caCertFile,
     caCertPem: tls.caCertPem,
     subscriptionId,
-    adminUrl: `${armEndpoint}/_emulator`,
+    adminUrl,
     requestLog,
     faults,
     events,
@@ -171,10 +180,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (closed) return;
       closed = true;
       for (const hook of shutdownHooks.reverse()) await hook();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        [server, adminServer].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

@@ -8,7 +8,7 @@
  * throw ArmError for bad input; anything else is a bug and is reported on stderr.
  */
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ArmError } from './core/contract';
 import type { ArmRequest, ArmResponse, OperationKind, ProviderContext } from './core/contract';
 import { armErrors, errorBody } from './core/errors';
@@ -70,6 +70,32 @@ function send(res: ServerResponse, response: ArmResponse, extraHeaders: Record<s
 }
 
 const ARM_METHODS = new Set(['GET', 'PUT', 'PATCH', 'POST', 'DELETE', 'HEAD']);
+
+/**
+ * The admin API also listens on plain HTTP (loopback only) so tools, tests and the local prober
+ * can read it with a bare `fetch`, without handing them the emulator's CA.
+ */
+export function createAdminServer(admin: AdminApi): import('node:http').Server {
+  return createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    readBody(req)
+      .then(async (text) => {
+        let body: unknown;
+        try {
+          body = text ? (JSON.parse(text) as unknown) : undefined;
+        } catch {
+          send(res, { status: 400, body: { error: 'body is not valid JSON' } }, {});
+          return;
+        }
+        const answer = await admin.handle(method, url.pathname, url, body);
+        send(res, answer ?? { status: 404, body: { error: `no admin route ${method} ${url.pathname}` } }, {});
+      })
+      .catch(() => {
+        if (!res.headersSent) send(res, { status: 500, body: { error: 'admin request failed' } }, {});
+      });
+  });
+}
 
 export function createEmulatorServer(parts: ServerParts): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -89,7 +89,7 @@ export class ArmError extends Error {
   static badRequest(code: string, message: string, target?: string): ArmError {
     return new ArmError(400, code, message, target);
   }
-  static conflict(code: 'Conflict' | 'OperationNotAllowed' | string, message: string): ArmError {
+  static conflict(code: string, message: string): ArmError {
     return new ArmError(409, code, message);
   }
 }

@@ -48,6 +48,8 @@ const SUB_COLLECTIONS: Record<string, string[]> = {
   publicIPAddresses: [],
 };
 
+/** A string property, or the fallback when it is missing or not a string. */
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
 const etag = (): string => `W/"${randomUUID()}"`;
 const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
 
@@ -155,7 +157,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         referenceMustExist(refId(fe.properties?.subnet), `properties.frontendIPConfigurations[${i}].properties.subnet.id`);
       });
       asArray(p.probes).forEach((probe, i) => {
-        const protocol = String(probe.properties?.protocol ?? '');
+        const protocol = text(probe.properties?.protocol, '');
         if (!['Http', 'Https', 'Tcp'].includes(protocol)) throw ArmError.invalidParameter(`Probe protocol must be Http, Https or Tcp.`, `properties.probes[${i}].properties.protocol`);
         if (protocol !== 'Tcp' && !probe.properties?.requestPath) throw ArmError.invalidParameter('An HTTP probe needs a requestPath.', `properties.probes[${i}].properties.requestPath`);
       });
@@ -201,7 +203,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
   };
 
   function validateSubnet(subnet: SubDoc, space: string[], path: string): void {
-    const prefix = String(subnet.properties?.addressPrefix ?? '');
+    const prefix = text(subnet.properties?.addressPrefix, '');
     const range = parseCidr(prefix);
     if (!range) throw ArmError.invalidParameter(`Subnet '${subnet.name}' needs a valid addressPrefix.`, `${path}.properties.addressPrefix`);
     if (space.length > 0 && !space.some((s) => {
@@ -237,7 +239,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         const address = `${String(pip.properties.ipAddress)}:${Number(rp.frontendPort)}`;
         wanted.set(`${lower(id)}|${address}`, {
           address,
-          target: { backendPoolIds: [pool], backendPort: Number(rp.backendPort), probePath: String(probe?.properties?.requestPath ?? '/') },
+          target: { backendPoolIds: [pool], backendPort: Number(rp.backendPort), probePath: text(probe?.properties?.requestPath, '/') },
         });
       }
     }
@@ -256,7 +258,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         const address = `${String(pip.properties.ipAddress)}:${Number(port.properties?.port)}`;
         wanted.set(`${lower(id)}|${address}`, {
           address,
-          target: { backendPoolIds: [pool], backendPort: Number(settings?.properties?.port ?? 80), probePath: String(probe?.properties?.path ?? '/') },
+          target: { backendPoolIds: [pool], backendPort: Number(settings?.properties?.port ?? 80), probePath: text(probe?.properties?.path, '/') },
         });
       }
     }
@@ -310,7 +312,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         };
         normaliseSubResources(type, id, doc.properties);
         validators[type]?.(id, doc);
-        doc.properties.resourceGuid = (existing?.properties.resourceGuid as string | undefined) ?? randomUUID();
+        doc.properties.resourceGuid = (existing?.properties.resourceGuid) ?? randomUUID();
         doc.properties.provisioningState = existing ? 'Updating' : 'Creating';
         const final = structuredClone(doc);
         final.properties.provisioningState = 'Succeeded';

@@ -1,0 +1,497 @@
+/**
+ * Scale set behaviour: instances created and deleted with `sku.capacity` (with overprovisioning),
+ * zones and fault domains, private IPs from the subnet, guests provisioned and their extensions
+ * run, model versions and upgrades per upgrade policy (Manual / Automatic / Rolling), reimage,
+ * deallocate/start, delete. The routes (index.ts) translate the wire to and from this engine.
+ *
+ * Secrets (admin password, extension protected settings) are kept apart from the stored model and
+ * never appear in any response.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ArmError } from '../core/contract';
+import type { InstanceDirectory, ProviderContext } from '../core/contract';
+import { runCustomScriptExtension, type ExtensionOutcome } from '../guest/customScriptExtension';
+import { InstanceListener } from '../guest/instanceListener';
+import { WindowsGuest } from '../guest/windowsGuest';
+
+export type Json = Record<string, unknown>;
+
+export interface ExtensionModel {
+  name: string;
+  properties: {
+    publisher?: string;
+    type?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: Json;
+    protectedSettings?: Json;
+    forceUpdateTag?: string;
+    provisionAfterExtensions?: string[];
+  };
+}
+
+export interface ScaleSetDoc {
+  id: string;
+  name: string;
+  type: 'Microsoft.Compute/virtualMachineScaleSets';
+  location: string;
+  tags?: Record<string, string>;
+  sku: { name: string; tier?: string; capacity: number };
+  zones?: string[];
+  identity?: Json;
+  properties: Json & {
+    upgradePolicy?: { mode?: 'Manual' | 'Automatic' | 'Rolling'; rollingUpgradePolicy?: Json };
+    overprovision?: boolean;
+    platformFaultDomainCount?: number;
+    scaleInPolicy?: { rules?: string[] };
+    virtualMachineProfile?: Json;
+    provisioningState?: string;
+    uniqueId?: string;
+  };
+}
+
+export interface InstanceState {
+  instanceId: string;
+  computerName: string;
+  zone?: string;
+  faultDomain: number;
+  privateIp?: string;
+  vmSize: string;
+  modelVersion: number;
+  /** Hash per extension name of the configuration last run on this instance. */
+  appliedExtensions: Map<string, string>;
+  extensionStatus: Map<string, ExtensionOutcome & { type: string; typeHandlerVersion: string }>;
+  provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
+  power: 'starting' | 'running' | 'stopped' | 'deallocating' | 'deallocated';
+  guest: WindowsGuest;
+  listener?: InstanceListener;
+  /** Created by overprovisioning; removed once enough instances have provisioned. */
+  extra: boolean;
+  vmId: string;
+  /** Serialises lifecycle work on one instance. */
+  busy: Promise<void>;
+}
+
+export interface RollingUpgradeState {
+  policy: Json;
+  runningStatus: { code: 'RollingForward' | 'Cancelled' | 'Completed' | 'Faulted'; startTime: string; lastAction: 'Start' | 'Cancel'; lastActionTime: string };
+  progress: { successfulInstanceCount: number; failedInstanceCount: number; inProgressInstanceCount: number; pendingInstanceCount: number };
+  error?: { code: string; message: string };
+  cancelled: boolean;
+}
+
+export interface ScaleSetState {
+  doc: ScaleSetDoc;
+  subscriptionId: string;
+  resourceGroupName: string;
+  adminPassword?: string;
+  protectedSettings: Map<string, Json>;
+  modelVersion: number;
+  modelHash: string;
+  instances: Map<string, InstanceState>;
+  nextInstanceId: number;
+  rolling?: RollingUpgradeState;
+  /** Serialises capacity/model work on the scale set, as ARM does with conflicting operations. */
+  queue: Promise<void>;
+}
+
+const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
+const sleepFor = (ctx: ProviderContext, ms: number): Promise<void> => (ms > 0 ? ctx.clock.sleep(ms) : Promise.resolve());
+
+/** Azure's Windows naming: prefix (at most 9 characters) + the instance id in base 36, 6 digits. */
+export function computerNameFor(prefix: string, instanceId: number): string {
+  return `${prefix.slice(0, 9)}${instanceId.toString(36).padStart(6, '0')}`;
+}
+
+function vmProfile(doc: ScaleSetDoc): Json {
+  return (doc.properties.virtualMachineProfile ?? {});
+}
+
+export function extensionsOf(doc: ScaleSetDoc): ExtensionModel[] {
+  const profile = vmProfile(doc).extensionProfile as { extensions?: ExtensionModel[] } | undefined;
+  return profile?.extensions ?? [];
+}
+
+function ipConfigurations(doc: ScaleSetDoc): Array<{ name: string; properties: Json }> {
+  const nics = ((vmProfile(doc).networkProfile as Json | undefined)?.networkInterfaceConfigurations ?? []) as Array<{ name: string; properties?: { primary?: boolean; ipConfigurations?: Array<{ name: string; properties?: Json }> } }>;
+  return nics.flatMap((nic) => (nic.properties?.ipConfigurations ?? []).map((ip) => ({ name: ip.name, properties: ip.properties ?? {} })));
+}
+
+export function primarySubnetId(doc: ScaleSetDoc): string | undefined {
+  const first = ipConfigurations(doc)[0];
+  return (first?.properties.subnet as { id?: string } | undefined)?.id;
+}
+
+export function backendPoolIds(doc: ScaleSetDoc): string[] {
+  return ipConfigurations(doc).flatMap((ip) =>
+    [...((ip.properties.loadBalancerBackendAddressPools ?? []) as Array<{ id?: string }>), ...((ip.properties.applicationGatewayBackendAddressPools ?? []) as Array<{ id?: string }>)]
+      .map((p) => p.id)
+      .filter((id): id is string => typeof id === 'string'),
+  );
+}
+
+export function dataDisksOf(doc: ScaleSetDoc): Array<{ lun: number; diskSizeGB: number; createOption?: string; name?: string }> {
+  const storage = vmProfile(doc).storageProfile as { dataDisks?: Array<{ lun: number; diskSizeGB: number; createOption?: string }> } | undefined;
+  return storage?.dataDisks ?? [];
+}
+
+export function computerNamePrefix(doc: ScaleSetDoc): string {
+  const os = vmProfile(doc).osProfile as { computerNamePrefix?: string } | undefined;
+  return os?.computerNamePrefix ?? doc.name.replace(/[^A-Za-z0-9-]/g, '').slice(0, 9);
+}
+
+/** Hash of what an instance's model consists of (size, image, disks, network, extensions incl. secrets). */
+export function modelHashOf(doc: ScaleSetDoc, protectedSettings: Map<string, Json>): string {
+  const profile = structuredClone(vmProfile(doc));
+  delete (profile.osProfile as Json | undefined)?.adminPassword;
+  const canonical = JSON.stringify({ size: doc.sku.name, profile, secrets: [...protectedSettings.entries()].sort() });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function extensionConfigHash(ext: ExtensionModel, protectedSettings: Json | undefined): string {
+  const p = ext.properties;
+  return createHash('sha256')
+    .update(JSON.stringify([p.publisher, p.type, p.typeHandlerVersion, p.settings ?? {}, protectedSettings ?? {}, p.forceUpdateTag ?? '']))
+    .digest('hex');
+}
+
+export class ScaleSetEngine implements InstanceDirectory {
+  readonly scaleSets = new Map<string, ScaleSetState>();
+
+  constructor(private readonly ctx: ProviderContext) {
+    ctx.onShutdown(async () => {
+      await Promise.all([...this.scaleSets.values()].flatMap((s) => [...s.instances.values()].map((i) => i.listener?.stop() ?? Promise.resolve())));
+    });
+  }
+
+  key(id: string): string {
+    return lower(id);
+  }
+
+  get(id: string): ScaleSetState | undefined {
+    return this.scaleSets.get(this.key(id));
+  }
+
+  /** Runs `work` after everything queued on this scale set. */
+  enqueue(state: ScaleSetState, work: () => Promise<void>): Promise<void> {
+    const next = state.queue.then(work, work);
+    state.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  membersOfBackendPool(backendPoolId: string): Array<{ resourceId: string; privateIp: string; port: number; running: boolean }> {
+    const out: Array<{ resourceId: string; privateIp: string; port: number; running: boolean }> = [];
+    for (const state of this.scaleSets.values()) {
+      if (!backendPoolIds(state.doc).some((id) => lower(id) === lower(backendPoolId))) continue;
+      for (const inst of state.instances.values()) {
+        out.push({
+          resourceId: `${state.doc.id}/virtualMachines/${inst.instanceId}`,
+          privateIp: inst.privateIp ?? '',
+          port: inst.listener?.port ?? 0,
+          running: inst.power === 'running' && inst.listener?.listening === true,
+        });
+      }
+    }
+    return out;
+  }
+
+  // ---- instances -------------------------------------------------------------------------
+
+  private newInstance(state: ScaleSetState, extra: boolean): InstanceState {
+    const n = state.nextInstanceId++;
+    const instanceId = String(n);
+    const zones = state.doc.zones ?? [];
+    const fdCount = Number(state.doc.properties.platformFaultDomainCount ?? 5) || 5;
+    const computerName = computerNameFor(computerNamePrefix(state.doc), n);
+    const inst: InstanceState = {
+      instanceId,
+      computerName,
+      zone: zones.length ? zones[n % zones.length] : undefined,
+      faultDomain: n % fdCount,
+      vmSize: state.doc.sku.name,
+      modelVersion: state.modelVersion,
+      appliedExtensions: new Map(),
+      extensionStatus: new Map(),
+      provisioningState: 'Creating',
+      power: 'starting',
+      guest: new WindowsGuest({ computerName, dataDisks: dataDisksOf(state.doc).map((d) => ({ lun: d.lun, sizeGB: d.diskSizeGB })) }),
+      extra,
+      vmId: randomUUID(),
+      busy: Promise.resolve(),
+    };
+    const subnetId = primarySubnetId(state.doc);
+    if (subnetId) inst.privateIp = this.ctx.subnets.allocate(subnetId, `${state.doc.id}/virtualMachines/${instanceId}`);
+    state.instances.set(instanceId, inst);
+    return inst;
+  }
+
+  private onInstance(inst: InstanceState, work: () => Promise<void>): Promise<void> {
+    const next = inst.busy.then(work, work);
+    inst.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncListener(state: ScaleSetState, inst: InstanceState): Promise<void> {
+    const address = inst.privateIp ? `${inst.privateIp}:80` : undefined;
+    const shouldListen = inst.power === 'running' && inst.guest.iisInstalled && state.instances.has(inst.instanceId);
+    if (shouldListen) {
+      inst.listener ??= new InstanceListener({
+        guest: () => inst.guest,
+        fault: () => this.ctx.faults.pageFault(state.doc.name, inst.instanceId),
+        latencyMs: () => this.ctx.timing.pageLatencyMs,
+      });
+      const port = await inst.listener.start();
+      if (address) this.ctx.addressMap.set(address, `127.0.0.1:${port}`);
+    } else {
+      await inst.listener?.stop();
+      if (address) this.ctx.addressMap.remove(address);
+    }
+  }
+
+  /** Runs every extension of the model whose configuration differs from what ran last (all of them on a fresh guest). */
+  private async runExtensions(state: ScaleSetState, inst: InstanceState, force: boolean): Promise<void> {
+    const exts = orderExtensions(extensionsOf(state.doc));
+    for (const ext of exts) {
+      const secret = state.protectedSettings.get(lower(ext.name));
+      const hash = extensionConfigHash(ext, secret);
+      if (!force && inst.appliedExtensions.get(lower(ext.name)) === hash && inst.extensionStatus.get(lower(ext.name))?.ok) continue;
+      await sleepFor(this.ctx, this.ctx.timing.extensionRunMs);
+      const injected = this.ctx.faults.extensionFault(state.doc.name, inst.instanceId);
+      let outcome: ExtensionOutcome;
+      if (injected) outcome = { ok: false, code: 'ProvisioningState/failed/1', message: injected };
+      else if (ext.properties.type === 'CustomScriptExtension' || ext.properties.type === 'CustomScript') {
+        outcome = await runCustomScriptExtension({ guest: inst.guest, settings: ext.properties.settings ?? {}, protectedSettings: secret ?? {} });
+      } else outcome = { ok: true, code: 'ProvisioningState/succeeded', message: 'Enable succeeded.' };
+      inst.appliedExtensions.set(lower(ext.name), hash);
+      inst.extensionStatus.set(lower(ext.name), { ...outcome, type: `${ext.properties.publisher ?? ''}.${ext.properties.type ?? ''}`, typeHandlerVersion: ext.properties.typeHandlerVersion ?? '' });
+      if (!outcome.ok) break; // later extensions that depend on it never start
+    }
+    // Extensions removed from the model are uninstalled.
+    for (const name of [...inst.extensionStatus.keys()]) {
+      if (!exts.some((e) => lower(e.name) === name)) {
+        inst.extensionStatus.delete(name);
+        inst.appliedExtensions.delete(name);
+      }
+    }
+  }
+
+  private settleProvisioning(inst: InstanceState): void {
+    inst.provisioningState = [...inst.extensionStatus.values()].some((s) => !s.ok) ? 'Failed' : 'Succeeded';
+  }
+
+  /** Provision a new instance: boot, run extensions, start serving. */
+  private provision(state: ScaleSetState, inst: InstanceState): Promise<void> {
+    return this.onInstance(inst, async () => {
+      await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
+      if (!state.instances.has(inst.instanceId)) return;
+      inst.power = 'running';
+      await this.runExtensions(state, inst, true);
+      this.settleProvisioning(inst);
+      await this.syncListener(state, inst);
+    });
+  }
+
+  /** Fresh OS disk (data disks stay attached but the guest starts over), extensions rerun. */
+  reimage(state: ScaleSetState, inst: InstanceState): Promise<void> {
+    return this.onInstance(inst, async () => {
+      inst.provisioningState = 'Updating';
+      inst.power = 'starting';
+      await this.syncListener(state, inst);
+      inst.guest = new WindowsGuest({ computerName: inst.computerName, dataDisks: dataDisksOf(state.doc).map((d) => ({ lun: d.lun, sizeGB: d.diskSizeGB })) });
+      inst.appliedExtensions.clear();
+      inst.extensionStatus.clear();
+      await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
+      inst.power = 'running';
+      await this.runExtensions(state, inst, true);
+      this.settleProvisioning(inst);
+      await this.syncListener(state, inst);
+    });
+  }
+
+  /** Bring an instance to the latest model: resize with a restart, rerun changed extensions. */
+  upgrade(state: ScaleSetState, inst: InstanceState): Promise<void> {
+    return this.onInstance(inst, async () => {
+      inst.provisioningState = 'Updating';
+      if (inst.vmSize !== state.doc.sku.name) {
+        inst.power = 'starting';
+        await this.syncListener(state, inst);
+        await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
+        inst.vmSize = state.doc.sku.name;
+        inst.power = 'running';
+      }
+      if (inst.power === 'running') await this.runExtensions(state, inst, false);
+      inst.modelVersion = state.modelVersion;
+      this.settleProvisioning(inst);
+      await this.syncListener(state, inst);
+    });
+  }
+
+  setPower(state: ScaleSetState, inst: InstanceState, power: 'running' | 'deallocated' | 'stopped'): Promise<void> {
+    return this.onInstance(inst, async () => {
+      if (power === 'running' && inst.power !== 'running') {
+        inst.power = 'starting';
+        await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
+        // A deallocated instance starts on the latest size (it was re-placed).
+        if (inst.vmSize !== state.doc.sku.name && this.mode(state) !== 'Manual') inst.vmSize = state.doc.sku.name;
+      }
+      inst.power = power;
+      await this.syncListener(state, inst);
+    });
+  }
+
+  async deleteInstance(state: ScaleSetState, inst: InstanceState): Promise<void> {
+    inst.provisioningState = 'Deleting';
+    await inst.busy;
+    state.instances.delete(inst.instanceId);
+    await this.syncListener(state, inst);
+    this.ctx.subnets.release(`${state.doc.id}/virtualMachines/${inst.instanceId}`);
+    this.ctx.events.publish({
+      kind: 'ResourceDeleteSuccess',
+      subscriptionId: state.subscriptionId,
+      resourceGroupName: state.resourceGroupName,
+      resourceUri: `${state.doc.id}/virtualMachines/${inst.instanceId}`,
+      operationName: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/delete',
+      httpMethod: 'DELETE',
+      httpUrl: `${this.ctx.baseUrl}${state.doc.id}/virtualMachines/${inst.instanceId}`,
+    });
+  }
+
+  mode(state: ScaleSetState): 'Manual' | 'Automatic' | 'Rolling' {
+    return state.doc.properties.upgradePolicy?.mode ?? 'Manual';
+  }
+
+  /** Instances a scale-in removes first: Default balances zones then takes the highest ids; OldestVM the lowest. */
+  private scaleInOrder(state: ScaleSetState): InstanceState[] {
+    const rule = state.doc.properties.scaleInPolicy?.rules?.[0] ?? 'Default';
+    const all = [...state.instances.values()].sort((a, b) => Number(b.instanceId) - Number(a.instanceId));
+    if (rule === 'OldestVM') return all.reverse();
+    if (rule === 'NewestVM' || !(state.doc.zones?.length)) return all;
+    const order: InstanceState[] = [];
+    const remaining = [...all];
+    while (remaining.length) {
+      const counts = new Map<string, number>();
+      for (const i of remaining) counts.set(i.zone ?? '', (counts.get(i.zone ?? '') ?? 0) + 1);
+      const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+      const pick = remaining.findIndex((i) => (i.zone ?? '') === busiest);
+      order.push(...remaining.splice(pick, 1));
+    }
+    return order;
+  }
+
+  /** Bring the instance count to `sku.capacity`; resolves when new instances have provisioned. */
+  async reconcileCapacity(state: ScaleSetState): Promise<void> {
+    const wanted = state.doc.sku.capacity;
+    const current = [...state.instances.values()].filter((i) => !i.extra && i.provisioningState !== 'Deleting');
+    if (current.length > wanted) {
+      const victims = this.scaleInOrder(state).slice(0, current.length - wanted);
+      await Promise.all(victims.map((v) => this.deleteInstance(state, v)));
+      return;
+    }
+    const missing = wanted - current.length;
+    if (missing <= 0) return;
+    // Overprovisioning: ask for ~20% more (at least one), keep the first that provision.
+    const overprovision = state.doc.properties.overprovision !== false;
+    const extraCount = overprovision ? Math.max(1, Math.ceil(missing * 0.2)) : 0;
+    const created = Array.from({ length: missing + extraCount }, () => this.newInstance(state, true));
+    const finished: InstanceState[] = [];
+    await Promise.all(
+      created.map(async (inst) => {
+        await this.provision(state, inst);
+        finished.push(inst);
+      }),
+    );
+    // The first `missing` to finish stay (successful ones first); the rest are deleted.
+    const keep = [...finished.filter((i) => i.provisioningState === 'Succeeded'), ...finished.filter((i) => i.provisioningState !== 'Succeeded')].slice(0, missing);
+    for (const inst of keep) inst.extra = false;
+    await Promise.all(finished.filter((i) => i.extra).map((i) => this.deleteInstance(state, i)));
+  }
+
+  /** After a model change: Automatic upgrades everything now; Rolling starts a rolling upgrade; Manual waits for manualupgrade. */
+  async applyModelChange(state: ScaleSetState): Promise<void> {
+    const mode = this.mode(state);
+    const stale = [...state.instances.values()].filter((i) => i.modelVersion !== state.modelVersion);
+    if (stale.length === 0) return;
+    if (mode === 'Automatic') await Promise.all(stale.map((i) => this.upgrade(state, i)));
+    if (mode === 'Rolling') void this.rollingUpgrade(state);
+  }
+
+  /** Batches per the rolling policy; aborts when too many upgraded instances are unhealthy. */
+  async rollingUpgrade(state: ScaleSetState): Promise<void> {
+    const policy = {
+      maxBatchInstancePercent: 20,
+      maxUnhealthyInstancePercent: 20,
+      maxUnhealthyUpgradedInstancePercent: 20,
+      pauseTimeBetweenBatches: 'PT0S',
+      ...((state.doc.properties.upgradePolicy?.rollingUpgradePolicy ?? {})),
+    };
+    const now = (): string => this.ctx.clock.now().toISOString();
+    const pending = [...state.instances.values()].filter((i) => i.modelVersion !== state.modelVersion).sort((a, b) => Number(a.instanceId) - Number(b.instanceId));
+    const rolling: RollingUpgradeState = {
+      policy,
+      runningStatus: { code: 'RollingForward', startTime: now(), lastAction: 'Start', lastActionTime: now() },
+      progress: { successfulInstanceCount: 0, failedInstanceCount: 0, inProgressInstanceCount: 0, pendingInstanceCount: pending.length },
+      cancelled: false,
+    };
+    state.rolling = rolling;
+    const total = Math.max(1, state.instances.size);
+    const batchSize = Math.max(1, Math.floor((total * Number(policy.maxBatchInstancePercent)) / 100));
+    const pauseMs = parseIsoSeconds(String(policy.pauseTimeBetweenBatches)) * 1000;
+    for (let start = 0; start < pending.length; start += batchSize) {
+      if (rolling.cancelled) {
+        rolling.runningStatus.code = 'Cancelled';
+        return;
+      }
+      const batch = pending.slice(start, start + batchSize).filter((i) => state.instances.has(i.instanceId));
+      rolling.progress.inProgressInstanceCount = batch.length;
+      rolling.progress.pendingInstanceCount -= batch.length;
+      await Promise.all(batch.map((i) => this.upgrade(state, i)));
+      const failed = batch.filter((i) => i.provisioningState !== 'Succeeded' || !i.listener?.listening);
+      rolling.progress.inProgressInstanceCount = 0;
+      rolling.progress.successfulInstanceCount += batch.length - failed.length;
+      rolling.progress.failedInstanceCount += failed.length;
+      const upgradedSoFar = rolling.progress.successfulInstanceCount + rolling.progress.failedInstanceCount;
+      if ((rolling.progress.failedInstanceCount * 100) / upgradedSoFar > Number(policy.maxUnhealthyUpgradedInstancePercent)) {
+        rolling.runningStatus.code = 'Faulted';
+        rolling.error = {
+          code: 'MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade',
+          message: `Rolling upgrade stopped: ${rolling.progress.failedInstanceCount} of ${upgradedSoFar} upgraded instances are unhealthy, above the ${String(policy.maxUnhealthyUpgradedInstancePercent)}% allowed.`,
+        };
+        return;
+      }
+      if (pauseMs > 0 && start + batchSize < pending.length) await sleepFor(this.ctx, pauseMs);
+    }
+    rolling.runningStatus.code = 'Completed';
+    rolling.runningStatus.lastActionTime = now();
+  }
+
+  requireInstance(state: ScaleSetState, instanceId: string): InstanceState {
+    const inst = state.instances.get(instanceId);
+    if (!inst) throw ArmError.resourceNotFound('Microsoft.Compute/virtualMachineScaleSets/virtualMachines', `${state.doc.name}/${instanceId}`, state.resourceGroupName);
+    return inst;
+  }
+}
+
+function parseIsoSeconds(duration: string): number {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(duration);
+  if (!m) return 0;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** Extensions in `provisionAfterExtensions` order (dependencies first), otherwise as declared. */
+export function orderExtensions(extensions: ExtensionModel[]): ExtensionModel[] {
+  const ordered: ExtensionModel[] = [];
+  const placed = new Set<string>();
+  let progress = true;
+  while (ordered.length < extensions.length && progress) {
+    progress = false;
+    for (const ext of extensions) {
+      if (placed.has(lower(ext.name))) continue;
+      if ((ext.properties.provisionAfterExtensions ?? []).every((dep) => placed.has(lower(dep)))) {
+        ordered.push(ext);
+        placed.add(lower(ext.name));
+        progress = true;
+      }
+    }
+  }
+  return ordered;
+}

@@ -1,0 +1,86 @@
+/**
+ * Custom Script Extension (Windows, Microsoft.Compute/CustomScriptExtension 1.10) on a simulated
+ * guest: download every `fileUris` entry over HTTP (e.g. Azurite SAS URLs), then run
+ * `commandToExecute` (`powershell … -File <script>`) with the PowerShell subset. The outcome is
+ * reported as Azure reports it: a status code and a message.
+ */
+import { runPowerShell } from './powershell';
+import type { WindowsGuest } from './windowsGuest';
+
+export interface ExtensionOutcome {
+  ok: boolean;
+  /** e.g. `ProvisioningState/succeeded`, `ProvisioningState/failed/1`. */
+  code: string;
+  message: string;
+}
+
+export interface CustomScriptSettings {
+  fileUris?: unknown;
+  commandToExecute?: unknown;
+}
+
+const DOWNLOAD_TIMEOUT_MS = 15_000;
+
+function fileNameOf(uri: string): string {
+  const path = new URL(uri).pathname;
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+}
+
+/** Never put a SAS signature into a status message. */
+function redactUri(uri: string): string {
+  return uri.replace(/([?&]sig=)[^&]+/i, '$1<redacted>');
+}
+
+export async function runCustomScriptExtension(options: {
+  guest: WindowsGuest;
+  settings: CustomScriptSettings;
+  protectedSettings: CustomScriptSettings;
+}): Promise<ExtensionOutcome> {
+  const command = options.protectedSettings.commandToExecute ?? options.settings.commandToExecute;
+  const uris = options.protectedSettings.fileUris ?? options.settings.fileUris ?? [];
+  if (typeof command !== 'string' || command.trim() === '') {
+    return { ok: false, code: 'ProvisioningState/failed/-1', message: 'Invalid configuration: commandToExecute is required.' };
+  }
+  if (!Array.isArray(uris) || !uris.every((u): u is string => typeof u === 'string')) {
+    return { ok: false, code: 'ProvisioningState/failed/-1', message: 'Invalid configuration: fileUris must be an array of strings.' };
+  }
+  const downloaded = new Map<string, string>();
+  for (const uri of uris) {
+    try {
+      const response = await fetch(uri, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+      if (!response.ok) {
+        return {
+          ok: false,
+          code: 'ProvisioningState/failed/3',
+          message: `Failed to download all specified files. Exiting. Error Message: The remote server returned an error: (${response.status}) ${response.statusText}. (${redactUri(uri)})`,
+        };
+      }
+      downloaded.set(fileNameOf(uri).toLowerCase(), await response.text());
+    } catch (error) {
+      return {
+        ok: false,
+        code: 'ProvisioningState/failed/3',
+        message: `Failed to download all specified files. Exiting. Error Message: ${(error as Error).message} (${redactUri(uri)})`,
+      };
+    }
+  }
+  const file = /-File\s+("([^"]+)"|'([^']+)'|(\S+))/i.exec(command);
+  const isPowerShell = /^\s*powershell(\.exe)?\b/i.test(command);
+  if (!isPowerShell || !file) {
+    return { ok: false, code: 'ProvisioningState/failed/1', message: `Command execution failed: only 'powershell … -File <script>' commands are supported by this guest (got '${command}').` };
+  }
+  const scriptName = (file[2] ?? file[3] ?? file[4] ?? '').split(/[\\/]/).pop() ?? '';
+  const script = downloaded.get(scriptName.toLowerCase());
+  if (script === undefined) {
+    return { ok: false, code: 'ProvisioningState/failed/1', message: `The argument '${scriptName}' to the -File parameter does not exist.` };
+  }
+  const result = runPowerShell(script, options.guest);
+  if (result.exitCode !== 0) {
+    return {
+      ok: false,
+      code: `ProvisioningState/failed/${result.exitCode}`,
+      message: `Command execution finished, but failed because it returned a non-zero exit code of: '${result.exitCode}'. The command had an error output of: '${result.stderr}'`,
+    };
+  }
+  return { ok: true, code: 'ProvisioningState/succeeded', message: `Command execution finished. StdOut: ${result.stdout.slice(0, 500)}` };
+}

@@ -1,0 +1,267 @@
+/**
+ * Contract tests for the emulator's compute side, driven only through the real SDK clients:
+ * a tier built from the seed's script in Azurite, scaling, pages that name their own host,
+ * the load balancer spreading over every instance, VM size changes under each upgrade policy,
+ * ARM errors as RestErrors, and injected faults survived by the SDK's own retry.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestError } from '@azure/core-rest-pipeline';
+import { startAzurite, type AzuriteHandle } from '../../local/azurite';
+import { startEmulator, type EmulatorHandle } from '../../local/emulator';
+import { testClients, uniqueName } from '../support/armTestClients';
+import { addressMap, buildNetwork, fetchPage, scaleSetBody, uploadScript } from '../support/tier';
+
+let emulator: EmulatorHandle;
+let azurite: AzuriteHandle;
+let clients: ReturnType<typeof testClients>;
+let scriptUrl: string;
+
+beforeAll(async () => {
+  [emulator, azurite] = await Promise.all([
+    startEmulator({ stateDir: mkdtempSync(path.join(tmpdir(), 'friday-emu-')) }),
+    startAzurite({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-azurite-')) }),
+  ]);
+  clients = testClients(emulator);
+  scriptUrl = await uploadScript({ connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint, container: 'scripts', name: 'setup-friday.ps1' });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await azurite?.close();
+});
+
+async function pagesByInstance(vmss: string, rg: string): Promise<Map<string, { computerName: string; status: number; body: string }>> {
+  const map = await addressMap(emulator.adminUrl);
+  const out = new Map<string, { computerName: string; status: number; body: string }>();
+  const nics = [];
+  for await (const nic of clients.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss)) nics.push(nic);
+  for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, vmss)) {
+    const nic = nics.find((n) => n.virtualMachine?.id?.toLowerCase() === vm.id?.toLowerCase());
+    const ip = nic?.ipConfigurations?.[0]?.privateIPAddress ?? '';
+    const local = map[`${ip}:80`];
+    const page = local ? await fetchPage(`http://${local}/`) : { status: 0, body: '' };
+    out.set(vm.instanceId ?? '', { computerName: vm.osProfile?.computerName ?? '', ...page });
+  }
+  return out;
+}
+
+async function createTier(options: { capacity: number; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling'; url?: string }) {
+  const rg = uniqueName('rg');
+  const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
+  const name = 'vmss-friday';
+  const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.capacity, scriptUrl: options.url ?? scriptUrl, upgradeMode: options.upgradeMode, zones: ['1', '2', '3'] });
+  const created = await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, body);
+  return { rg, name, net, body, created };
+}
+
+describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
+  it('runs the seed script from Azurite: every instance serves its own computer name, scaling 2 → 5 → 1', async () => {
+    const { rg, name, created } = await createTier({ capacity: 2 });
+    expect(created.provisioningState).toBe('Succeeded');
+    expect(created.virtualMachineProfile?.osProfile?.adminPassword).toBeUndefined();
+
+    for (const capacity of [2, 5, 1]) {
+      await clients.compute.virtualMachineScaleSets.update(rg, name, { sku: { capacity } });
+      const pages = await pagesByInstance(name, rg);
+      expect(pages.size).toBe(capacity);
+      for (const [, page] of pages) {
+        expect(page.status).toBe(200);
+        expect(page.body.trim()).toBe(`Running FRIDAY Web Service from host ${page.computerName.toUpperCase()} !`);
+      }
+    }
+  });
+
+  it('overprovisions and then removes the extras, leaving exactly the capacity asked for', async () => {
+    const { rg, name } = await createTier({ capacity: 2 });
+    const writes = emulator.events.list().filter((e) => e.resourceUri.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`) && e.kind === 'ResourceDeleteSuccess');
+    // Asking for 2 created 3 (like the seed's lab log), and the extra one was deleted.
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    const vms = [];
+    for await (const vm of clients.compute.virtualMachineScaleSets.listAll()) vms.push(vm);
+    const ids = [];
+    for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) ids.push(vm.instanceId);
+    expect(ids).toHaveLength(2);
+  });
+
+  it('reports data disk, extension and power state in the instance view, with zones and private IPs', async () => {
+    const { rg, name } = await createTier({ capacity: 3 });
+    const vms = [];
+    for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name, { expand: 'instanceView' })) vms.push(vm);
+    expect(vms).toHaveLength(3);
+    expect(new Set(vms.map((v) => v.zones?.[0])).size).toBe(3);
+    for (const vm of vms) {
+      expect(vm.storageProfile?.dataDisks?.[0]?.lun).toBe(0);
+      const codes = vm.instanceView?.statuses?.map((s) => s.code) ?? [];
+      expect(codes).toContain('PowerState/running');
+      expect(codes).toContain('ProvisioningState/succeeded');
+      expect(vm.instanceView?.extensions?.[0]?.statuses?.[0]?.code).toBe('ProvisioningState/succeeded');
+    }
+    const nics = [];
+    for await (const nic of clients.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, name)) nics.push(nic);
+    const ips = nics.map((n) => n.ipConfigurations?.[0]?.privateIPAddress);
+    expect(new Set(ips).size).toBe(3);
+    for (const ip of ips) expect(ip).toMatch(/^10\.0\.1\.\d+$/);
+  });
+
+  it('spreads the load balancer front end over every instance', async () => {
+    const { rg, name, net } = await createTier({ capacity: 3 });
+    const map = await addressMap(emulator.adminUrl);
+    const front = map[`${net.publicIpAddress}:80`];
+    expect(front).toBeDefined();
+    const hosts = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const page = await fetchPage(`http://${front}/`);
+      expect(page.status).toBe(200);
+      hosts.add(/host (\S+) !/.exec(page.body)?.[1] ?? '');
+    }
+    const names = [];
+    for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) names.push(vm.osProfile?.computerName?.toUpperCase());
+    expect([...hosts].sort()).toEqual(names.sort());
+  });
+
+  it('fails the extension with a message when the script cannot be downloaded, and the page is never served', async () => {
+    const badUrl = scriptUrl.replace('setup-friday.ps1', 'missing.ps1');
+    const { rg, name } = await createTier({ capacity: 1, url: badUrl });
+    const vms = [];
+    for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name, { expand: 'instanceView' })) vms.push(vm);
+    const status = vms[0]?.instanceView?.extensions?.[0]?.statuses?.[0];
+    expect(status?.code).toMatch(/^ProvisioningState\/failed/);
+    expect(status?.message).toContain('Failed to download all specified files');
+    expect(status?.message).not.toMatch(/sig=[^<]/);
+    const pages = await pagesByInstance(name, rg);
+    expect([...pages.values()][0]?.status).toBe(0);
+  });
+
+  it('fails the extension when the script uses a command the guest cannot run', async () => {
+    const url = await uploadScript({ connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint, container: 'scripts', name: 'broken.ps1', content: 'Install-WindowsFeature -Name Web-Server\nInvoke-Nonsense -Now\n' });
+    const { rg, name } = await createTier({ capacity: 1, url });
+    const vm = (await clients.compute.virtualMachineScaleSetVMs.get(rg, name, '0', { expand: 'instanceView' }).catch(async () => {
+      for await (const v of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) return clients.compute.virtualMachineScaleSetVMs.get(rg, name, v.instanceId ?? '', { expand: 'instanceView' });
+      throw new Error('no instance');
+    }));
+    const status = vm.instanceView?.extensions?.[0]?.statuses?.[0];
+    expect(status?.code).toBe('ProvisioningState/failed/1');
+    expect(status?.message).toContain("'Invoke-Nonsense' is not recognized");
+    expect(vm.provisioningState).toBe('Failed');
+  });
+
+  describe('VM size changes follow the upgrade policy', () => {
+    it('Manual: instances keep the old size until manualupgrade', async () => {
+      const { rg, name, body } = await createTier({ capacity: 2, upgradeMode: 'Manual' });
+      await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, sku: { ...body.sku, name: 'Standard_B2s' } });
+      let vms = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) vms.push(vm);
+      expect(vms.every((v) => v.latestModelApplied === false && v.hardwareProfile?.vmSize === 'Standard_D2s_v5')).toBe(true);
+      const stale: string[] = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name, { filter: 'properties/latestModelApplied eq false' })) stale.push(vm.instanceId ?? '');
+      expect(stale).toHaveLength(2);
+      await clients.compute.virtualMachineScaleSets.updateInstances(rg, name, { instanceIds: [stale[0] ?? ''] });
+      vms = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) vms.push(vm);
+      const upgraded = vms.find((v) => v.instanceId === stale[0]);
+      expect(upgraded?.latestModelApplied).toBe(true);
+      expect(upgraded?.hardwareProfile?.vmSize).toBe('Standard_B2s');
+      expect(vms.find((v) => v.instanceId === stale[1])?.hardwareProfile?.vmSize).toBe('Standard_D2s_v5');
+    });
+
+    it('Automatic: every instance moves to the new size and still serves its page', async () => {
+      const { rg, name, body } = await createTier({ capacity: 2, upgradeMode: 'Automatic' });
+      await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, sku: { ...body.sku, name: 'Standard_B2s' } });
+      const vms = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) vms.push(vm);
+      expect(vms.every((v) => v.latestModelApplied === true && v.hardwareProfile?.vmSize === 'Standard_B2s')).toBe(true);
+      for (const page of (await pagesByInstance(name, rg)).values()) expect(page.status).toBe(200);
+    });
+
+    it('Rolling: a rolling upgrade runs in batches and reports Completed', async () => {
+      const { rg, name, body } = await createTier({ capacity: 4, upgradeMode: 'Rolling' });
+      await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, sku: { ...body.sku, name: 'Standard_B2s' } });
+      let status;
+      for (let i = 0; i < 100; i++) {
+        status = await clients.compute.virtualMachineScaleSetRollingUpgrades.getLatest(rg, name).catch(() => undefined);
+        if (status?.runningStatus?.code && status.runningStatus.code !== 'RollingForward') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status?.runningStatus?.code).toBe('Completed');
+      expect(status?.progress?.successfulInstanceCount).toBe(4);
+      const vms = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) vms.push(vm);
+      expect(vms.every((v) => v.hardwareProfile?.vmSize === 'Standard_B2s')).toBe(true);
+    });
+
+    it('Rolling without a health probe is refused with the ARM error', async () => {
+      const rg = uniqueName('rg');
+      const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
+      const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'v', capacity: 1, scriptUrl, upgradeMode: 'Rolling' });
+      delete body.virtualMachineProfile?.networkProfile?.healthProbe;
+      const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'v', body)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RestError);
+      expect((error as RestError).code).toBe('RollingUpgradeModeNotSupported');
+    });
+  });
+
+  describe('ARM errors and faults', () => {
+    it('returns 404 ResourceNotFound / ResourceGroupNotFound and 400 InvalidParameter as RestErrors', async () => {
+      const { rg } = await createTier({ capacity: 1 });
+      const missing = await clients.compute.virtualMachineScaleSets.get(rg, 'nope').catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(RestError);
+      expect((missing as RestError).statusCode).toBe(404);
+      expect((missing as RestError).code).toBe('ResourceNotFound');
+      const noGroup = await clients.compute.virtualMachineScaleSets.get(uniqueName('nogroup'), 'x').catch((e: unknown) => e);
+      expect((noGroup as RestError).code).toBe('ResourceGroupNotFound');
+      const bad = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'bad', { location: 'koreacentral', sku: { name: 'Standard_D2s_v5', capacity: 5000 } })).catch((e: unknown) => e);
+      expect((bad as RestError).statusCode).toBe(400);
+      expect((bad as RestError).code).toBe('InvalidParameter');
+      expect((bad as RestError).message).toContain('sku.capacity');
+    });
+
+    it('answers 409 for a conflicting change (zones of an existing scale set)', async () => {
+      const { rg, name, body } = await createTier({ capacity: 1 });
+      const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, zones: ['1'] })).catch((e: unknown) => e);
+      expect((error as RestError).statusCode).toBe(409);
+      expect((error as RestError).code).toBe('OperationNotAllowed');
+    });
+
+    it('survives injected 429 and 503 through the SDK retry policy, and they are in the request log', async () => {
+      const { rg, name } = await createTier({ capacity: 1 });
+      const before = emulator.requestLog.lastSeq;
+      emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'GET', count: 1, status: 429, retryAfterSeconds: 0 });
+      emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'GET', count: 1, status: 503, retryAfterSeconds: 0 });
+      const vmss = await clients.compute.virtualMachineScaleSets.get(rg, name);
+      expect(vmss.name).toBe(name);
+      const statuses = emulator.requestLog.entries({ since: before, method: 'GET' }).filter((e) => e.template.endsWith('{vmScaleSetName}')).map((e) => e.status);
+      expect(statuses).toEqual([429, 503, 200]);
+    });
+
+    it('ends an LRO Failed when told to, and the SDK raises the failure', async () => {
+      const { rg, name } = await createTier({ capacity: 1 });
+      emulator.faults.add({ failLro: 'virtualMachineScaleSets/{vmScaleSetName}', code: 'AllocationFailed', message: 'Allocation failed (injected).' });
+      const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.update(rg, name, { sku: { capacity: 2 } })).catch((e: unknown) => e);
+      expect(String((error as Error).message)).toContain('AllocationFailed');
+    });
+
+    it('throttles Compute reads per policy with the real headers and codes', async () => {
+      const throttled = await startEmulator({
+        stateDir: mkdtempSync(path.join(tmpdir(), 'friday-emu-')),
+        throttling: { compute: { GetVMScaleSet3Min: { limit: 2, windowSec: 180 } }, computeRetryAfterSec: 1 },
+      });
+      try {
+        const c = testClients(throttled, { maxRetries: 0 });
+        const rg = uniqueName('rg');
+        await c.resources.resourceGroups.createOrUpdate(rg, { location: 'koreacentral' });
+        const results = [];
+        for (let i = 0; i < 3; i++) results.push(await c.compute.virtualMachineScaleSets.get(rg, 'x').catch((e: unknown) => e as RestError));
+        expect((results[0] as RestError).code).toBe('ResourceNotFound');
+        expect((results[2] as RestError).statusCode).toBe(429);
+        expect((results[2] as RestError).code).toBe('OperationNotAllowed');
+        const log = throttled.requestLog.entries({ status: 429 });
+        expect(log).toHaveLength(1);
+      } finally {
+        await throttled.close();
+      }
+    });
+  });
+});
