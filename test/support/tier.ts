@@ -50,7 +50,7 @@ export interface Tier {
   scaleSetBody: VirtualMachineScaleSet;
 }
 
-export async function buildNetwork(clients: ReturnType<typeof testClients>, options: Pick<TierOptions, 'resourceGroup' | 'location'> & { subscriptionId: string }): Promise<Omit<Tier, 'scaleSetBody'>> {
+export async function buildNetwork(clients: ReturnType<typeof testClients>, options: Pick<TierOptions, 'resourceGroup' | 'location'> & { subscriptionId: string; subnetPrefix?: string }): Promise<Omit<Tier, 'scaleSetBody'>> {
   const { network, resources } = clients;
   const location = options.location ?? 'koreacentral';
   const rg = options.resourceGroup;
@@ -58,7 +58,7 @@ export async function buildNetwork(clients: ReturnType<typeof testClients>, opti
   const vnet = await network.virtualNetworks.createOrUpdate(rg, 'vnet-friday', {
     location,
     addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
-    subnets: [{ name: 'snet-web', addressPrefix: '10.0.1.0/24' }],
+    subnets: [{ name: 'snet-web', addressPrefix: options.subnetPrefix ?? '10.0.1.0/24' }],
   });
   const pip = await network.publicIPAddresses.createOrUpdate(rg, 'pip-friday', { location, sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static' });
   const lbId = `/subscriptions/${options.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/loadBalancers/lb-friday`;
