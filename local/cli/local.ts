@@ -1,0 +1,42 @@
+/**
+ * `npm run local`: starts Azurite, the ARM emulator and the Functions runner with the app, wired
+ * together, and prints one line when ready:
+ *   FRIDAY_LOCAL_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"functions":[…]}
+ * Stops all three on SIGINT/SIGTERM.
+ */
+import { startLocalCloud } from './localCloud';
+
+async function main(): Promise<void> {
+  const cloud = await startLocalCloud({ runner: { log: (line) => console.error(line) } });
+  console.log(
+    `FRIDAY_LOCAL_READY ${JSON.stringify({
+      baseUrl: cloud.baseUrl,
+      functionKey: cloud.functionKey,
+      masterKey: cloud.masterKey,
+      armEndpoint: cloud.armEndpoint,
+      caCertFile: cloud.caCertFile,
+      subscriptionId: cloud.subscriptionId,
+      functions: cloud.runner.functions,
+    })}`,
+  );
+  console.error(`friday local cloud: app at ${cloud.baseUrl}/api/…, ARM emulator at ${cloud.armEndpoint}, Azurite at ${cloud.azurite.blobEndpoint}. Ctrl-C stops it.`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    cloud.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('friday local cloud: error while stopping:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`friday local cloud: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

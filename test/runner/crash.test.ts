@@ -1,0 +1,77 @@
+/**
+ * Kill the runner process (SIGKILL) in the middle of an orchestration, start it again on the same
+ * data directory: the orchestration completes, and every activity that had completed before the
+ * kill is not run again (its result comes from the persisted history).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const main = path.join(repoRoot, 'dist', 'local', 'runner', 'main.js');
+const fixtureEntry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
+const children: ChildProcess[] = [];
+
+function startProcess(dataDir: string, fixtureDir: string): Promise<{ child: ChildProcess; baseUrl: string; functionKey: string }> {
+  const child = spawn(
+    process.execPath,
+    [main, '--app-root', repoRoot, '--entry', fixtureEntry, '--data-dir', dataDir, '--timers', 'manual', '--settings-json', JSON.stringify({ FIXTURE_DIR: fixtureDir, TASK_HUB_NAME: 'crashhub' })],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n').find((l) => l.startsWith('FRIDAY_RUNNER_READY '));
+      if (line) resolve({ child, ...(JSON.parse(line.slice('FRIDAY_RUNNER_READY '.length)) as { baseUrl: string; functionKey: string }) });
+    });
+    child.on('exit', (code) => reject(new Error(`runner exited (${code}) before ready: ${out}`)));
+  });
+}
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe.skipIf(!existsSync(main))('a runner killed mid-orchestration', () => {
+  it('resumes after restart and uses each completed activity result once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'friday-crash-'));
+    const fixtureDir = mkdtempSync(path.join(tmpdir(), 'friday-crash-fx-'));
+    const first = await startProcess(dataDir, fixtureDir);
+    const started = await fetch(`${first.baseUrl}/api/start/slowSequence/crash-run`, { method: 'POST', headers: { 'x-functions-key': first.functionKey }, body: JSON.stringify('run1') });
+    expect(started.status).toBe(202);
+    const log = path.join(fixtureDir, 'steps-run1.log');
+    // Wait until some (not all) of the six steps completed, then kill -9.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (!existsSync(log) || readFileSync(log, 'utf8').trim().split('\n').length < 2)) await new Promise((r) => setTimeout(r, 20));
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const doneBeforeKill = readFileSync(log, 'utf8').trim().split('\n').length;
+    expect(doneBeforeKill).toBeGreaterThanOrEqual(2);
+    expect(doneBeforeKill).toBeLessThan(6);
+
+    const second = await startProcess(dataDir, fixtureDir);
+    let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: 'Pending', output: null };
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      const res = await fetch(`${second.baseUrl}/_rpc/durabletask/instances/crash-run`);
+      status = (await res.json()) as typeof status;
+      if (status.runtimeStatus === 'Completed' || status.runtimeStatus === 'Failed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual([10, 20, 30, 40, 50, 60]);
+    const steps = readFileSync(log, 'utf8').trim().split('\n').map(Number);
+    // Every step ran; a step runs twice only if it was in flight at the kill (at-least-once).
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+    const repeats = steps.length - 6;
+    expect(repeats).toBeLessThanOrEqual(1);
+    // The steps completed before the kill were not run again.
+    const completedBefore = steps.slice(0, doneBeforeKill);
+    for (const step of completedBefore) expect(steps.filter((s) => s === step)).toHaveLength(1);
+    second.child.kill('SIGTERM');
+  });
+});
