@@ -4,7 +4,7 @@
  * at Azurite. Used by `npm run local`, the demo, the end-to-end tests and the benchmarks.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../azurite';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
@@ -39,10 +39,17 @@ function generatedAdminPassword(): string {
   return `Ff1!${randomBytes(18).toString('base64url')}`;
 }
 
+/** The folder with package.json above this file (works from `local/` sources and from `dist/`). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloudHandle> {
   const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), '.local'));
   mkdirSync(dataDir, { recursive: true });
-  const repoRoot = path.resolve(__dirname, '..', '..', '..');
+  const repoRoot = packageRoot();
   const [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
     startEmulator({ stateDir: path.join(dataDir, 'emulator'), ...options.emulator }),

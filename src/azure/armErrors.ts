@@ -18,6 +18,7 @@ export function scrubSecrets(text: string): string {
   return text
     .replace(/([?&]sig=)[^&\s"']+/gi, '$1<redacted>')
     .replace(/(AccountKey=)[^;\s"']+/gi, '$1<redacted>')
+    .replace(/([?&]token=)[^&\s"']+/gi, '$1<redacted>')
     .replace(/("?(?:adminPassword|password|storageAccountKey)"?\s*[:=]\s*")[^"]*"/gi, '$1<redacted>"');
 }
 

@@ -4,3 +4,17 @@
  * Each function lives in its own file and registers itself at the bottom.
  */
 import './http/health';
+import './http/deployments';
+import './http/deploymentStatus';
+import './http/scaleSets';
+import './orchestrators/deployTier';
+import './orchestrators/verifyScaleSet';
+import './orchestrators/scaleScaleSet';
+import './activities/uploadSetupScript';
+import './activities/ensureTierStep';
+import './activities/upgradeInstances';
+import './activities/rollingUpgradeStatus';
+import './activities/setCapacity';
+import './activities/collectInstanceFacts';
+import './activities/probeInstances';
+import './activities/probeFrontEnd';

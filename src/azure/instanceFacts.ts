@@ -1,0 +1,78 @@
+/**
+ * Facts about every instance of a scale set from paged list calls only: one scale set GET, the VM
+ * list with instance views, and the scale set's NIC list — never one ARM call per instance (the
+ * classic way to hit Compute's HighCostGet throttling).
+ */
+import type { InstanceFacts } from '../domain/verification/verdicts';
+import type { ArmClients } from './armClients';
+
+export interface ScaleSetFacts {
+  name: string;
+  resourceGroup: string;
+  vmSize: string;
+  capacity: number;
+  upgradePolicy: string;
+  zones: string[];
+  backendPoolIds: string[];
+  instances: InstanceFacts[];
+}
+
+export async function collectScaleSetFacts(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<ScaleSetFacts> {
+  const { resourceGroup: rg, scaleSetName: name } = options;
+  const vmss = await clients.compute().virtualMachineScaleSets.get(rg, name);
+  const ipByVm = new Map<string, string>();
+  for await (const nic of clients.network().networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, name)) {
+    const vmId = nic.virtualMachine?.id?.toLowerCase();
+    const ip = nic.ipConfigurations?.find((c) => c.primary !== false)?.privateIPAddress ?? nic.ipConfigurations?.[0]?.privateIPAddress;
+    if (vmId && ip && (nic.primary !== false || !ipByVm.has(vmId))) ipByVm.set(vmId, ip);
+  }
+  const instances: InstanceFacts[] = [];
+  for await (const vm of clients.compute().virtualMachineScaleSetVMs.list(rg, name, { expand: 'instanceView' })) {
+    const view = vm.instanceView;
+    const codes = view?.statuses?.map((s) => s.code ?? '') ?? [];
+    instances.push({
+      instanceId: vm.instanceId ?? '',
+      computerName: vm.osProfile?.computerName ?? view?.computerName ?? '',
+      zone: vm.zones?.[0] ?? null,
+      privateIp: ipByVm.get((vm.id ?? '').toLowerCase()) ?? null,
+      vmSize: vm.hardwareProfile?.vmSize ?? vm.sku?.name ?? '',
+      latestModelApplied: vm.latestModelApplied ?? false,
+      provisioningState: vm.provisioningState ?? 'Unknown',
+      powerState: codes.find((c) => c.startsWith('PowerState/')) ?? null,
+      extensions: (view?.extensions ?? []).map((e) => ({ name: e.name ?? '', code: e.statuses?.[0]?.code ?? 'unknown', message: e.statuses?.[0]?.message })),
+      dataDiskLuns: (vm.storageProfile?.dataDisks ?? []).map((d) => d.lun),
+    });
+  }
+  const ipConfig = vmss.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations?.[0];
+  return {
+    name,
+    resourceGroup: rg,
+    vmSize: vmss.sku?.name ?? '',
+    capacity: vmss.sku?.capacity ?? instances.length,
+    upgradePolicy: vmss.upgradePolicy?.mode ?? 'Manual',
+    zones: vmss.zones ?? [],
+    backendPoolIds: [...(ipConfig?.loadBalancerBackendAddressPools ?? []), ...(ipConfig?.applicationGatewayBackendAddressPools ?? [])].map((p) => p.id ?? '').filter(Boolean),
+    instances: instances.sort((a, b) => Number(a.instanceId) - Number(b.instanceId)),
+  };
+}
+
+/** The public front end of a scale set: the first backend pool's load balancer / gateway public IP. */
+export async function frontEndAddress(clients: ArmClients, options: { resourceGroup: string; publicIpId?: string; backendPoolIds: string[] }): Promise<string | null> {
+  let pipId = options.publicIpId;
+  if (!pipId) {
+    const pool = options.backendPoolIds[0];
+    const m = pool ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|applicationGateways)\/([^/]+)\//i.exec(pool) : null;
+    if (!m?.[1] || !m[3]) return null;
+    if (m[2]?.toLowerCase() === 'loadbalancers') {
+      const lb = await clients.network().loadBalancers.get(m[1], m[3]);
+      pipId = lb.frontendIPConfigurations?.[0]?.publicIPAddress?.id;
+    } else {
+      const agw = await clients.network().applicationGateways.get(m[1], m[3]);
+      pipId = agw.frontendIPConfigurations?.[0]?.publicIPAddress?.id;
+    }
+  }
+  const m = pipId ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([^/]+)$/i.exec(pipId) : null;
+  if (!m?.[1] || !m[2]) return null;
+  const pip = await clients.network().publicIPAddresses.get(m[1], m[2]);
+  return pip.ipAddress ?? null;
+}

@@ -1,0 +1,149 @@
+/**
+ * Verdicts on instances and the front end, from facts (ARM lists) and probe results. Pure: the
+ * same inputs always give the same report, so every reason can be tested.
+ */
+
+/** What ARM says about one instance (from paged VM + NIC lists, never per-instance calls). */
+export interface InstanceFacts {
+  instanceId: string;
+  computerName: string;
+  zone: string | null;
+  privateIp: string | null;
+  vmSize: string;
+  latestModelApplied: boolean;
+  provisioningState: string;
+  /** e.g. `PowerState/running`; null when the instance view has none yet. */
+  powerState: string | null;
+  extensions: Array<{ name: string; code: string; message?: string }>;
+  dataDiskLuns: number[];
+}
+
+/** What an HTTP GET of the instance's page returned. */
+export interface ProbeResult {
+  instanceId: string;
+  /** HTTP status, or null when no HTTP answer came (refused, reset, timed out). */
+  status: number | null;
+  /** Body, trimmed and capped. */
+  body?: string;
+  error?: string;
+  elapsedMs: number;
+}
+
+export type CheckOutcome = 'pass' | 'fail' | 'skipped';
+
+export interface InstanceVerdict {
+  instanceId: string;
+  computerName: string;
+  privateIp: string | null;
+  zone: string | null;
+  vmSize: string;
+  verdict: 'pass' | 'fail';
+  reason: string;
+  checks: { power: CheckOutcome; provisioning: CheckOutcome; extension: CheckOutcome; dataDisk: CheckOutcome; page: CheckOutcome; model: CheckOutcome };
+}
+
+export interface Expectations {
+  vmSize?: string;
+  /** Every instance must be on the latest model (after an upgrade). */
+  latestModelApplied?: boolean;
+  dataDiskLuns?: number[];
+}
+
+export function expectedPage(computerName: string): string {
+  return `Running FRIDAY Web Service from host ${computerName} !`;
+}
+
+/** Windows reports the computer name upper-case in `$env:computername`; ARM keeps the prefix's case. */
+export function pageNamesHost(body: string | undefined): string | undefined {
+  const text = (body ?? '').replace(/^\uFEFF/, '').replace(/\s+/g, ' ').trim();
+  return /^Running FRIDAY Web Service from host (\S+) !$/.exec(text)?.[1];
+}
+
+export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefined, expect: Expectations = {}): InstanceVerdict {
+  const checks: InstanceVerdict['checks'] = { power: 'skipped', provisioning: 'skipped', extension: 'skipped', dataDisk: 'skipped', page: 'skipped', model: 'skipped' };
+  const reasons: string[] = [];
+  const fail = (check: keyof InstanceVerdict['checks'], reason: string): void => {
+    checks[check] = 'fail';
+    reasons.push(`${check}: ${reason}`);
+  };
+  if (facts.powerState === 'PowerState/running') checks.power = 'pass';
+  else fail('power', facts.powerState ?? 'no power state reported');
+
+  const failedExtension = facts.extensions.find((e) => !/^ProvisioningState\/succeeded/i.test(e.code));
+  if (failedExtension) fail('extension', `${failedExtension.name} ${failedExtension.code}${failedExtension.message ? ` — ${failedExtension.message}` : ''}`);
+  else if (facts.extensions.length === 0) fail('extension', 'no extension status reported (setup script never ran)');
+  else checks.extension = 'pass';
+
+  if (/^succeeded$/i.test(facts.provisioningState)) checks.provisioning = 'pass';
+  else if (!failedExtension) fail('provisioning', `provisioning state ${facts.provisioningState}`);
+  else checks.provisioning = 'fail';
+
+  const wantedLuns = expect.dataDiskLuns ?? [0];
+  const missing = wantedLuns.filter((lun) => !facts.dataDiskLuns.includes(lun));
+  if (missing.length) fail('dataDisk', `no data disk attached at LUN ${missing.join(', ')}`);
+  else checks.dataDisk = 'pass';
+
+  if (!probe) fail('page', 'not probed (no private IP)');
+  else if (probe.status === null) fail('page', probe.error ?? 'no answer');
+  else if (probe.status !== 200) fail('page', `HTTP ${probe.status}`);
+  else {
+    const host = pageNamesHost(probe.body);
+    if (!host) fail('page', `unexpected content ${JSON.stringify((probe.body ?? '').slice(0, 80))}`);
+    else if (host.toLowerCase() !== facts.computerName.toLowerCase()) fail('page', `names ${host} instead of ${facts.computerName.toUpperCase()}`);
+    else checks.page = 'pass';
+  }
+
+  const modelProblems: string[] = [];
+  if (expect.vmSize && facts.vmSize.toLowerCase() !== expect.vmSize.toLowerCase()) modelProblems.push(`size ${facts.vmSize}, expected ${expect.vmSize}`);
+  if (expect.latestModelApplied && !facts.latestModelApplied) modelProblems.push('not on the latest model');
+  if (modelProblems.length) fail('model', modelProblems.join(', '));
+  else checks.model = 'pass';
+
+  return {
+    instanceId: facts.instanceId,
+    computerName: facts.computerName,
+    privateIp: facts.privateIp,
+    zone: facts.zone,
+    vmSize: facts.vmSize,
+    verdict: reasons.length ? 'fail' : 'pass',
+    reason: reasons.length ? reasons.join('; ') : 'serves its own page; data disk attached; setup extension succeeded',
+    checks,
+  };
+}
+
+export interface FrontEndVerdict {
+  verdict: 'pass' | 'fail' | 'skipped';
+  reason: string;
+  hostsSeen: string[];
+  requests: number;
+}
+
+/**
+ * The front end passes when it answers with FRIDAY pages and, within the requests made, reaches
+ * every passing instance (for large tiers: at least as many distinct hosts as the requests allow,
+ * requests/3), and never serves a host that is not an instance of this scale set.
+ */
+export function judgeFrontEnd(options: { url: string | null; answers: Array<{ status: number | null; host?: string; error?: string }>; instanceNames: string[]; passingNames: string[] }): FrontEndVerdict {
+  if (!options.url) return { verdict: 'skipped', reason: 'no public front end', hostsSeen: [], requests: 0 };
+  const ok = options.answers.filter((a) => a.status === 200 && a.host);
+  const hosts = [...new Set(ok.map((a) => (a.host ?? '').toUpperCase()))].sort();
+  const known = new Set(options.instanceNames.map((n) => n.toUpperCase()));
+  const passing = new Set(options.passingNames.map((n) => n.toUpperCase()));
+  const base = { hostsSeen: hosts, requests: options.answers.length };
+  if (ok.length === 0) {
+    const first = options.answers.find((a) => a.status !== 200);
+    return { ...base, verdict: 'fail', reason: `front end gave no FRIDAY page (${first?.status ? `HTTP ${first.status}` : (first?.error ?? 'no answer')})` };
+  }
+  const strangers = hosts.filter((h) => !known.has(h));
+  if (strangers.length) return { ...base, verdict: 'fail', reason: `front end served hosts that are not instances: ${strangers.join(', ')}` };
+  const needed = Math.min(passing.size, Math.floor(options.answers.length / 3) || 1);
+  const seenPassing = hosts.filter((h) => passing.has(h)).length;
+  if (seenPassing < needed) return { ...base, verdict: 'fail', reason: `front end reached ${seenPassing} of ${passing.size} passing instances in ${options.answers.length} requests` };
+  return { ...base, verdict: 'pass', reason: `front end reached ${seenPassing} of ${passing.size} passing instances` };
+}
+
+export function batches<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
+}

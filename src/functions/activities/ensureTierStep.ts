@@ -1,0 +1,26 @@
+import * as df from 'durable-functions';
+import { armClientsFor } from '../../azure/armClients';
+import { armStep, type StepOutcome } from '../../azure/armStep';
+import { ensureTierStep as ensureStep, type StepResult } from '../../azure/tierDeployment';
+import type { TierStep } from '../../domain/deployment/desiredTier';
+import type { DeploymentSpec } from '../../domain/deployment/spec';
+import { loadSettings } from '../../settings';
+import { ACTIVITY } from './names';
+
+export interface EnsureTierStepInput {
+  spec: DeploymentSpec;
+  step: TierStep;
+  setupCommand: string;
+  /** The orchestration's time (SAS start/expiry), so retries are deterministic in intent. */
+  now: string;
+}
+
+/** Brings one step's resources to the spec: reads, compares, writes only what differs. */
+export async function ensureTierStepActivity(input: EnsureTierStepInput): Promise<StepOutcome<StepResult>> {
+  const settings = loadSettings();
+  return armStep(input.step, () =>
+    ensureStep({ settings, clients: armClientsFor(settings), spec: input.spec, step: input.step, setupCommand: input.setupCommand, now: new Date(input.now) }),
+  );
+}
+
+df.app.activity(ACTIVITY.ensureTierStep, { handler: ensureTierStepActivity });

@@ -1,0 +1,58 @@
+/**
+ * POST /api/deployments — validate a deployment spec (400 listing every problem), then either
+ * return the dry-run plan (every ARM write it would make, with reasons; nothing written) or start
+ * the deployment orchestration (202 with the durable check-status body).
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { armClientsFor } from '../../azure/armClients';
+import { describeArmError } from '../../azure/armErrors';
+import { publishSetupScript } from '../../azure/scriptStore';
+import { ensureTierStep, stepsFor } from '../../azure/tierDeployment';
+import { changeInstanceId } from '../../domain/changeLock';
+import { planCapacity } from '../../domain/deployment/plan';
+import { parseDeploymentSpec, type DeploymentSpec } from '../../domain/deployment/spec';
+import { loadSettings } from '../../settings';
+import { ORCHESTRATOR } from '../activities/names';
+import type { DeployTierInput } from '../orchestrators/deployTier';
+import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+
+async function dryRunPlan(spec: DeploymentSpec): Promise<HttpResponseInit> {
+  const settings = loadSettings();
+  const clients = armClientsFor(settings);
+  try {
+    const script = await publishSetupScript(settings, { dryRun: true });
+    const writes = [];
+    let capacityBefore: number | null = null;
+    for (const step of stepsFor(spec)) {
+      const result = await ensureTierStep({ settings, clients, spec, step, setupCommand: script.commandToExecute, now: new Date(), dryRun: true });
+      writes.push(...result.writes);
+      if (result.scaleSet) capacityBefore = result.scaleSet.capacityBefore;
+    }
+    const capacity = planCapacity(spec.scaleSet.name, capacityBefore ?? undefined, spec.scaleSet.capacity);
+    if (capacity) writes.push(capacity);
+    return { status: 200, jsonBody: { dryRun: true, writes, message: writes.length ? `${writes.length} ARM write(s) would be made` : 'nothing to change' } };
+  } catch (error) {
+    const failure = describeArmError(error);
+    return { status: 502, jsonBody: { error: 'PlanFailed', code: failure.code, message: failure.message } };
+  }
+}
+
+export async function startDeployment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const body = await readJson(request);
+  if (!body.ok) return body.response;
+  const parsed = parseDeploymentSpec(body.value);
+  if (!parsed.ok) return badRequest('InvalidDeploymentSpec', parsed.problems);
+  const spec = parsed.value;
+  if (spec.dryRun) return dryRunPlan(spec);
+  const settings = loadSettings();
+  const client = df.getClient(context);
+  const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
+  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
+  const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  await client.startNew(ORCHESTRATOR.deployTier, { instanceId, input });
+  context.log(`deployment ${instanceId} started for ${spec.resourceGroup}/${spec.scaleSet.name}`);
+  return client.createCheckStatusResponse(request, instanceId);
+}
+
+app.http('deployments', { route: 'deployments', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: startDeployment });

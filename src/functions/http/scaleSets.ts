@@ -1,0 +1,63 @@
+/**
+ * POST /api/scalesets/{name}/scale {capacity, resourceGroup?} — scale and verify.
+ * POST /api/scalesets/{name}/verify {resourceGroup?}        — verify on demand.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { changeInstanceId, verifyInstanceId } from '../../domain/changeLock';
+import { loadSettings } from '../../settings';
+import { ORCHESTRATOR } from '../activities/names';
+import type { ScaleScaleSetInput } from '../orchestrators/scaleScaleSet';
+import type { VerifyScaleSetInput } from '../orchestrators/verifyScaleSet';
+import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+
+const target = z.object({ resourceGroup: z.string().min(1).optional() });
+const scaleBody = target.extend({ capacity: z.number().int().min(0).max(1000) }).strict();
+const verifyBody = target.strict();
+
+function resourceGroupOf(body: { resourceGroup?: string }, request: HttpRequest): string | undefined {
+  return body.resourceGroup ?? request.query.get('resourceGroup') ?? loadSettings().FRIDAY_DEFAULT_RESOURCE_GROUP;
+}
+
+async function parse<T extends z.ZodTypeAny>(request: HttpRequest, schema: T, allowEmpty: boolean): Promise<{ ok: true; value: z.infer<T> } | { ok: false; response: HttpResponseInit }> {
+  const text = (await request.clone().text()).trim();
+  const json = allowEmpty && !text ? { ok: true as const, value: {} } : await readJson(request);
+  if (!json.ok) return json;
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, response: badRequest('InvalidRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)) };
+  return { ok: true, value: parsed.data };
+}
+
+export async function scaleScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const body = await parse(request, scaleBody, false);
+  if (!body.ok) return body.response;
+  const resourceGroup = resourceGroupOf(body.value, request);
+  if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
+  const settings = loadSettings();
+  const scaleSetName = request.params.name ?? '';
+  const client = df.getClient(context);
+  const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
+  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
+  const input: ScaleScaleSetInput = { resourceGroup, scaleSetName, capacity: body.value.capacity, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  await client.startNew(ORCHESTRATOR.scaleScaleSet, { instanceId, input });
+  return client.createCheckStatusResponse(request, instanceId);
+}
+
+export async function verifyScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const body = await parse(request, verifyBody, true);
+  if (!body.ok) return body.response;
+  const resourceGroup = resourceGroupOf(body.value, request);
+  if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
+  const settings = loadSettings();
+  const scaleSetName = request.params.name ?? '';
+  const client = df.getClient(context);
+  const instanceId = verifyInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
+  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
+  const input: VerifyScaleSetInput = { resourceGroup, scaleSetName, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  await client.startNew(ORCHESTRATOR.verifyScaleSet, { instanceId, input });
+  return client.createCheckStatusResponse(request, instanceId);
+}
+
+app.http('scaleSetsScale', { route: 'scalesets/{name}/scale', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: scaleScaleSet });
+app.http('scaleSetsVerify', { route: 'scalesets/{name}/verify', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: verifyScaleSet });

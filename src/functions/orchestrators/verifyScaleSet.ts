@@ -1,0 +1,92 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- durable-functions types every `yield` result as any; each is annotated */
+/**
+ * Verifies a scale set: facts from paged ARM lists (one activity), page probes fanned out in
+ * batches (one activity per batch, so history stays small at 1000 instances), the front end, then
+ * pure verdicts. Deterministic: time only from context.df.currentUtcDateTime.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { StepOutcome } from '../../azure/armStep';
+import { batches, judgeFrontEnd, judgeInstance, type Expectations, type FrontEndVerdict, type InstanceVerdict, type ProbeResult } from '../../domain/verification/verdicts';
+import type { CollectedFacts } from '../activities/collectInstanceFacts';
+import type { FrontEndAnswer } from '../activities/probeFrontEnd';
+import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+
+export interface VerifyScaleSetInput {
+  resourceGroup: string;
+  scaleSetName: string;
+  frontEndPublicIpId?: string;
+  /** Only these instances (e.g. the new ones after a scale-out); omitted → all. */
+  instanceIds?: string[];
+  expect?: Expectations;
+  /** Instances per probe activity; default 250. */
+  probeBatchSize?: number;
+}
+
+export interface VerificationReport {
+  scaleSet: { resourceGroup: string; name: string; vmSize: string; capacity: number; upgradePolicy: string; zones: string[] };
+  frontEndUrl: string | null;
+  publicFrontEndUrl: string | null;
+  frontEnd: FrontEndVerdict;
+  instances: InstanceVerdict[];
+  totals: { instances: number; passed: number; failed: number };
+  verifiedAt: string;
+  timingsMs: { facts: number; probes: number; frontEnd: number; total: number };
+}
+
+export const ARM_RETRY = new df.RetryOptions(2000, 5);
+ARM_RETRY.backoffCoefficient = 2;
+ARM_RETRY.maxRetryIntervalInMilliseconds = 60_000;
+
+export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }>, extra = ''): string {
+  const f = outcome.failure;
+  return `Step '${f.step}' failed: ${f.code}${f.statusCode ? ` (HTTP ${f.statusCode})` : ''} — ${f.message}${extra}`;
+}
+
+export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<VerifyScaleSetInput>();
+  const t0 = context.df.currentUtcDateTime.getTime();
+  context.df.setCustomStatus({ step: 'facts', message: 'reading instances from ARM' });
+  const facts: StepOutcome<CollectedFacts> = yield context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, ARM_RETRY, {
+    resourceGroup: input.resourceGroup,
+    scaleSetName: input.scaleSetName,
+    frontEndPublicIpId: input.frontEndPublicIpId,
+  });
+  if (!facts.ok) throw new Error(failureText(facts));
+  const t1 = context.df.currentUtcDateTime.getTime();
+  const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
+  const subject = facts.value.instances.filter((i) => !wanted || wanted.has(i.instanceId));
+  const targets = subject.filter((i) => i.privateIp).map((i) => ({ instanceId: i.instanceId, privateIp: i.privateIp as string }));
+  context.df.setCustomStatus({ step: 'probes', instancesTotal: subject.length, instancesProbed: 0 });
+  const probeBatches = batches(targets, input.probeBatchSize ?? 250);
+  const probed: ProbeResult[][] = probeBatches.length ? yield context.df.Task.all(probeBatches.map((b) => context.df.callActivity(ACTIVITY.probeInstances, { targets: b }))) : [];
+  const byId = new Map(probed.flat().map((p) => [p.instanceId, p]));
+  const instances = subject.map((f) => judgeInstance(f, byId.get(f.instanceId), input.expect));
+  const t2 = context.df.currentUtcDateTime.getTime();
+  context.df.setCustomStatus({ step: 'frontEnd', instancesTotal: subject.length, instancesProbed: subject.length });
+  const passingNames = facts.value.instances
+    .filter((f) => instances.find((v) => v.instanceId === f.instanceId)?.verdict !== 'fail')
+    .map((f) => f.computerName);
+  let answers: FrontEndAnswer[] = [];
+  if (facts.value.frontEndUrl) {
+    const requests = Math.min(300, Math.max(3, passingNames.length * 3));
+    answers = yield context.df.callActivity(ACTIVITY.probeFrontEnd, { url: facts.value.frontEndUrl, requests, expectedHosts: passingNames });
+  }
+  const frontEnd = judgeFrontEnd({ url: facts.value.frontEndUrl, answers, instanceNames: facts.value.instances.map((i) => i.computerName), passingNames });
+  const t3 = context.df.currentUtcDateTime.getTime();
+  const passed = instances.filter((i) => i.verdict === 'pass').length;
+  const report: VerificationReport = {
+    scaleSet: { resourceGroup: input.resourceGroup, name: input.scaleSetName, vmSize: facts.value.vmSize, capacity: facts.value.capacity, upgradePolicy: facts.value.upgradePolicy, zones: facts.value.zones },
+    frontEndUrl: facts.value.frontEndUrl,
+    publicFrontEndUrl: facts.value.publicFrontEndUrl,
+    frontEnd,
+    instances,
+    totals: { instances: instances.length, passed, failed: instances.length - passed },
+    verifiedAt: context.df.currentUtcDateTime.toISOString(),
+    timingsMs: { facts: t1 - t0, probes: t2 - t1, frontEnd: t3 - t2, total: t3 - t0 },
+  };
+  context.df.setCustomStatus({ step: 'done', instancesTotal: subject.length, instancesProbed: subject.length, passed, failed: instances.length - passed });
+  return report;
+};
+
+df.app.orchestration(ORCHESTRATOR.verifyScaleSet, verifyScaleSetOrchestrator);

@@ -1,0 +1,197 @@
+/**
+ * End to end on the local cloud (runner + ARM emulator + Azurite, real SDKs over the wire): the
+ * production app deploys the FRIDAY tier, verifies it, scales it, converges on re-runs, and
+ * reports failures clearly.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { recordObservedActions } from '../support/observedActions';
+
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+let cloud: LocalCloudHandle;
+
+interface Instance {
+  instanceId: string;
+  computerName: string;
+  privateIp: string | null;
+  zone: string | null;
+  verdict: 'pass' | 'fail';
+  reason: string;
+}
+interface Report {
+  outcome: string;
+  frontEndUrl: string | null;
+  instances: Instance[];
+  totals: { instances: number; passed: number; failed: number };
+  armWrites: number;
+  steps: Array<{ name: string; writes: number }>;
+  frontEnd?: { verdict: string };
+  verification?: { frontEnd: { verdict: string; hostsSeen: string[] } };
+}
+interface Status {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+
+const spec = (resourceGroup: string, overrides: Record<string, unknown> = {}, scaleSet: Record<string, unknown> = {}) => ({
+  ...example,
+  resourceGroup,
+  ...overrides,
+  scaleSet: { ...example.scaleSet, ...scaleSet },
+});
+
+async function post(route: string, body: unknown): Promise<Response> {
+  return fetch(`${cloud.baseUrl}/api/${route}`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function waitDone(statusQueryGetUri: string, timeoutMs = 60_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await (await fetch(statusQueryGetUri)).json()) as Status;
+    if (['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus)) return status;
+    if (Date.now() > deadline) throw new Error(`still ${status.runtimeStatus}: ${JSON.stringify(status.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function deploy(body: unknown): Promise<Status> {
+  const res = await post('deployments', body);
+  expect(res.status).toBe(202);
+  const started = (await res.json()) as { id: string; statusQueryGetUri: string };
+  expect(started.id).toMatch(/^friday-change-/);
+  return waitDone(started.statusQueryGetUri);
+}
+
+const armWritesSince = (seq: number): number => cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).length;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-e2e-')), runner: { log: () => undefined, timers: 'manual' } });
+});
+afterAll(async () => {
+  if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'e2e-deploy');
+  await cloud?.close();
+});
+
+describe('deploy and verify the FRIDAY tier', () => {
+  it('deploys the 3-instance example, verifies each instance serves its own name, scales 3 → 5 → 2, and re-runs with zero ARM writes', async () => {
+    const rg = 'rg-e2e-main';
+    const status = await deploy(spec(rg));
+    expect(status.runtimeStatus).toBe('Completed');
+    const report = status.output as Report;
+    expect(report.outcome).toBe('succeeded');
+    expect(report.totals).toEqual({ instances: 3, passed: 3, failed: 0 });
+    expect(new Set(report.instances.map((i) => i.zone))).toEqual(new Set(['1', '2', '3']));
+    for (const instance of report.instances) {
+      expect(instance.verdict).toBe('pass');
+      expect(instance.privateIp).toMatch(/^10\.0\.1\.\d+$/);
+    }
+    expect(report.frontEndUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // A person opening the front end sees the page change host across requests.
+    const hosts = new Set<string>();
+    for (let i = 0; i < 9; i++) hosts.add(/host (\S+) !/.exec(await (await fetch(report.frontEndUrl ?? '')).text())?.[1] ?? '');
+    expect([...hosts].sort()).toEqual(report.instances.map((i) => i.computerName.toUpperCase()).sort());
+
+    for (const capacity of [5, 2]) {
+      const res = await post(`scalesets/${example.scaleSet.name as string}/scale`, { capacity, resourceGroup: rg });
+      expect(res.status).toBe(202);
+      const scaled = await waitDone(((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri);
+      expect(scaled.runtimeStatus).toBe('Completed');
+      const out = scaled.output as { outcome: string; after: number; instances: Instance[]; newInstanceIds: string[] };
+      expect(out.outcome).toBe('succeeded');
+      expect(out.after).toBe(capacity);
+      // Scale-out verifies the new instances; scale-in verifies the ones that remain.
+      expect(out.instances).toHaveLength(capacity === 5 ? 2 : 2);
+      expect(out.instances.every((i) => i.verdict === 'pass')).toBe(true);
+    }
+
+    const before = cloud.emulator.requestLog.lastSeq;
+    const again = await deploy(spec(rg, {}, { capacity: 2 }));
+    expect(again.runtimeStatus).toBe('Completed');
+    expect((again.output as Report).armWrites).toBe(0);
+    expect(armWritesSince(before)).toBe(0);
+    expect((again.output as Report).totals).toEqual({ instances: 2, passed: 2, failed: 0 });
+  });
+
+  it('returns the dry-run plan with reasons and writes nothing', async () => {
+    const before = cloud.emulator.requestLog.lastSeq;
+    const res = await post('deployments', spec('rg-e2e-dry', { dryRun: true }));
+    expect(res.status).toBe(200);
+    const plan = (await res.json()) as { writes: Array<{ action: string; kind: string; reason: string }> };
+    expect(plan.writes.map((w) => w.kind)).toEqual(['resourceGroup', 'networkSecurityGroup', 'publicIPAddress', 'natGateway', 'virtualNetwork', 'publicIPAddress', 'loadBalancer', 'virtualMachineScaleSet']);
+    expect(plan.writes.every((w) => w.action === 'create' && w.reason === 'does not exist')).toBe(true);
+    expect(armWritesSince(before)).toBe(0);
+  });
+
+  it('rejects a bad spec with 400 listing every problem', async () => {
+    const res = await post('deployments', { resourceGroup: '', location: 'Korea Central', scaleSet: { name: 'x', vmSize: 'big', capacity: 5000 }, rdp: { sourcePrefix: '*' }, extra: 1 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; problems: string[] };
+    expect(body.error).toBe('InvalidDeploymentSpec');
+    const text = body.problems.join('\n');
+    for (const path of ['resourceGroup', 'location', 'scaleSet.vmSize', 'scaleSet.capacity', 'rdp.sourcePrefix']) expect(text).toContain(path);
+    expect((await post('deployments', 'not json')).status).toBe(400);
+    const raw = await fetch(`${cloud.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey }, body: '{oops' });
+    expect(raw.status).toBe(400);
+    expect((await fetch(`${cloud.baseUrl}/api/deployments`, { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  it('reports a broken setup script and an instance whose page fails, by instance and reason', async () => {
+    const rg = 'rg-e2e-broken';
+    cloud.emulator.faults.add({ extension: { vmss: 'vmss-friday', instanceId: '1' }, message: 'Command execution finished, but failed because it returned a non-zero exit code of: 1.', count: 1 });
+    const status = await deploy(spec(rg, {}, { overprovision: false }));
+    expect(status.runtimeStatus).toBe('Completed');
+    const report = status.output as Report;
+    expect(report.outcome).toBe('failed');
+    const broken = report.instances.find((i) => i.instanceId === '1');
+    expect(broken?.verdict).toBe('fail');
+    expect(broken?.reason).toContain('extension: friday-setup ProvisioningState/failed');
+    expect(report.instances.filter((i) => i.verdict === 'pass')).toHaveLength(2);
+
+    cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '2' }, page: 'page500' });
+    const res = await post('scalesets/vmss-friday/verify', { resourceGroup: rg });
+    expect(res.status).toBe(202);
+    const verified = await waitDone(((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri);
+    const instances = (verified.output as { instances: Instance[] }).instances;
+    expect(instances.find((i) => i.instanceId === '2')?.reason).toBe('page: HTTP 500');
+    cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '2' }, page: null });
+  });
+
+  it('survives injected ARM 429 and 500 (retried), and fails clearly on a failed long-running operation', async () => {
+    cloud.emulator.faults.add({ route: 'networkSecurityGroups/{name}', method: 'PUT', count: 1, status: 429, retryAfterSeconds: 0 });
+    cloud.emulator.faults.add({ route: 'loadBalancers/{name}', method: 'GET', count: 2, status: 500 });
+    const ok = await deploy(spec('rg-e2e-faults'));
+    expect(ok.runtimeStatus).toBe('Completed');
+    expect((ok.output as Report).totals.failed).toBe(0);
+    const injected = cloud.emulator.requestLog.entries().filter((e) => e.injected);
+    expect(injected.map((e) => e.status)).toEqual(expect.arrayContaining([429, 500]));
+
+    cloud.emulator.faults.add({ failLro: 'loadBalancers/{name}', code: 'InternalServerError', message: 'Load balancer provisioning failed (injected).' });
+    const failed = await deploy(spec('rg-e2e-lro'));
+    expect(failed.runtimeStatus).toBe('Failed');
+    const message = String(failed.output);
+    expect(message).toContain("Step 'frontEnd' failed");
+    expect(message).toContain('InternalServerError');
+    expect(message).toContain('Load balancer provisioning failed');
+    expect(message).toContain('nsg-vmss-friday');
+
+    // A re-run completes the partial deployment.
+    const resumed = await deploy(spec('rg-e2e-lro'));
+    expect(resumed.runtimeStatus).toBe('Completed');
+    const writes = (resumed.output as Report).steps.find((s) => s.name === 'network')?.writes;
+    expect(writes).toBe(0);
+  });
+
+  it('never leaks the admin password or SAS signature into status, reports or the request log', async () => {
+    const statuses = await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/`)).text();
+    expect(statuses).not.toContain(cloud.settings.FRIDAY_ADMIN_PASSWORD);
+    expect(statuses).not.toMatch(/sig=[A-Za-z0-9%]/);
+    const log = JSON.stringify(cloud.emulator.requestLog.entries());
+    expect(log).not.toContain(cloud.settings.FRIDAY_ADMIN_PASSWORD);
+    const vmss = await fetch(`${cloud.emulator.adminUrl}/request-log`);
+    expect(await vmss.text()).not.toContain(cloud.settings.FRIDAY_ADMIN_PASSWORD);
+  });
+});
