@@ -11,7 +11,8 @@ const show = (v: Json): string => (v === undefined ? 'absent' : JSON.stringify(v
 
 function sameScalar(key: string, desired: Json, actual: Json): boolean {
   if (typeof desired === 'string' && typeof actual === 'string') {
-    if (key === 'id' || key === 'location' || key.endsWith('Uri')) return desired.toLowerCase() === actual.toLowerCase();
+    // ARM ids, names and locations are case-insensitive.
+    if (key === 'id' || key === 'name' || key === 'location' || key.endsWith('Uri')) return desired.toLowerCase() === actual.toLowerCase();
   }
   return desired === actual;
 }

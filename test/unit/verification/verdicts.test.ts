@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { batches, expectedPage, judgeFrontEnd, judgeInstance, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
+
+const facts = (over: Partial<InstanceFacts> = {}): InstanceFacts => ({
+  instanceId: '3',
+  computerName: 'friday000003',
+  zone: '1',
+  privateIp: '10.0.1.7',
+  vmSize: 'Standard_D2s_v5',
+  latestModelApplied: true,
+  provisioningState: 'Succeeded',
+  powerState: 'PowerState/running',
+  extensions: [{ name: 'friday-setup', code: 'ProvisioningState/succeeded' }],
+  dataDiskLuns: [0],
+  ...over,
+});
+const page = (body: string, status = 200): ProbeResult => ({ instanceId: '3', status, body, elapsedMs: 3 });
+
+describe('judgeInstance', () => {
+  it('passes an instance that serves its own name (Windows upper-cases it), with disk and extension fine', () => {
+    const v = judgeInstance(facts(), page('Running FRIDAY Web Service from host FRIDAY000003 !\r\n'));
+    expect(v.verdict).toBe('pass');
+    expect(Object.values(v.checks).every((c) => c === 'pass')).toBe(true);
+  });
+
+  it.each([
+    ['another host', page(expectedPage('FRIDAY000001')), 'page: names FRIDAY000001 instead of FRIDAY000003'],
+    ['HTTP 500', page('<h1>500</h1>', 500), 'page: HTTP 500'],
+    ['IIS default page', page('<html>IIS Windows Server</html>'), 'page: unexpected content'],
+    ['a timeout', { instanceId: '3', status: null, error: 'timed out after 5000 ms', elapsedMs: 5000 }, 'page: timed out after 5000 ms'],
+    ['a reset', { instanceId: '3', status: null, error: 'connection closed without an answer', elapsedMs: 1 }, 'page: connection closed without an answer'],
+  ])('fails on %s', (_name, probe, reason) => {
+    const v = judgeInstance(facts(), probe as ProbeResult);
+    expect(v.verdict).toBe('fail');
+    expect(v.reason).toContain(reason);
+    expect(v.checks.page).toBe('fail');
+  });
+
+  it('names a failed extension, a missing data disk, a stopped VM and the wrong model', () => {
+    const v = judgeInstance(
+      facts({ extensions: [{ name: 'friday-setup', code: 'ProvisioningState/failed/3', message: 'Failed to download all specified files.' }], dataDiskLuns: [], powerState: 'PowerState/deallocated', vmSize: 'Standard_B2s', latestModelApplied: false }),
+      undefined,
+      { vmSize: 'Standard_D2s_v5', latestModelApplied: true },
+    );
+    expect(v.verdict).toBe('fail');
+    expect(v.reason).toContain('power: PowerState/deallocated');
+    expect(v.reason).toContain('extension: friday-setup ProvisioningState/failed/3 — Failed to download all specified files.');
+    expect(v.reason).toContain('dataDisk: no data disk attached at LUN 0');
+    expect(v.reason).toContain('model: size Standard_B2s, expected Standard_D2s_v5, not on the latest model');
+    expect(v.reason).toContain('page: not probed');
+  });
+
+  it('fails an instance that never ran its setup script', () => {
+    expect(judgeInstance(facts({ extensions: [] }), page(expectedPage('FRIDAY000003'))).reason).toContain('setup script never ran');
+  });
+});
+
+describe('judgeFrontEnd', () => {
+  const names = ['friday000000', 'friday000001', 'friday000002'];
+  it('passes when every passing instance answered through the front end', () => {
+    const answers = names.map((n) => ({ status: 200, host: n.toUpperCase() }));
+    expect(judgeFrontEnd({ url: 'http://x/', answers, instanceNames: names, passingNames: names }).verdict).toBe('pass');
+  });
+  it('fails when it serves a host that is not an instance, never answers, or misses instances', () => {
+    expect(judgeFrontEnd({ url: 'http://x/', answers: [{ status: 200, host: 'STRANGER' }], instanceNames: names, passingNames: names }).reason).toContain('not instances: STRANGER');
+    expect(judgeFrontEnd({ url: 'http://x/', answers: [{ status: 503 }], instanceNames: names, passingNames: names }).reason).toContain('HTTP 503');
+    const partial = Array.from({ length: 9 }, () => ({ status: 200, host: 'FRIDAY000000' }));
+    expect(judgeFrontEnd({ url: 'http://x/', answers: partial, instanceNames: names, passingNames: names }).reason).toContain('reached 1 of 3');
+    expect(judgeFrontEnd({ url: null, answers: [], instanceNames: names, passingNames: names }).verdict).toBe('skipped');
+  });
+});
+
+describe('batches', () => {
+  it('splits into fixed-size batches so history stays small', () => {
+    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(batches(Array.from({ length: 1000 }, (_, i) => i), 250)).toHaveLength(4);
+  });
+});
