@@ -30,7 +30,7 @@ describe('judgeInstance', () => {
     ['a timeout', { instanceId: '3', status: null, error: 'timed out after 5000 ms', elapsedMs: 5000 }, 'page: timed out after 5000 ms'],
     ['a reset', { instanceId: '3', status: null, error: 'connection closed without an answer', elapsedMs: 1 }, 'page: connection closed without an answer'],
   ])('fails on %s', (_name, probe, reason) => {
-    const v = judgeInstance(facts(), probe as ProbeResult);
+    const v = judgeInstance(facts(), probe);
     expect(v.verdict).toBe('fail');
     expect(v.reason).toContain(reason);
     expect(v.checks.page).toBe('fail');
