@@ -201,6 +201,7 @@ export function createEmulatorServer(parts: ServerParts): Server {
       apiVersion,
       ...(errorCode ? { errorCode } : {}),
       ...(injected && response.status >= 400 ? { injected: true } : {}),
+      ...(response.linkedActions?.length && response.status < 400 ? { linkedActions: response.linkedActions } : {}),
     });
   };
 

@@ -185,6 +185,26 @@ describe('deploy and verify the FRIDAY tier', () => {
     expect(writes).toBe(0);
   });
 
+  it('changes the VM size under Manual (batched manual upgrades) and Rolling (follows the rolling upgrade), with App Gateway and autoscale', async () => {
+    const manual = spec('rg-e2e-model', { frontEnd: { loadBalancer: true, applicationGateway: { subnetPrefix: '10.0.2.0/24' } }, autoscale: { minimum: 2, maximum: 6, default: 3 } }, { overprovision: false });
+    const first = await deploy(manual);
+    expect(first.runtimeStatus).toBe('Completed');
+    expect((first.output as Report).steps.map((s) => s.name)).toContain('autoscale');
+    const resized = await deploy({ ...manual, scaleSet: { ...manual.scaleSet, vmSize: 'Standard_B2s' } });
+    expect(resized.runtimeStatus).toBe('Completed');
+    const report = resized.output as Report & { verification: { instances: Array<{ vmSize: string }> } };
+    expect(report.steps.find((s) => s.name === 'upgrade')?.writes).toBeGreaterThan(0);
+    expect(report.verification.instances.every((i) => i.vmSize === 'Standard_B2s')).toBe(true);
+    expect(report.totals.failed).toBe(0);
+
+    const rolling = spec('rg-e2e-rolling', {}, { overprovision: false, capacity: 2, upgradePolicy: { mode: 'Rolling', maxBatchInstancePercent: 50 } });
+    expect((await deploy(rolling)).runtimeStatus).toBe('Completed');
+    const rolled = await deploy({ ...rolling, scaleSet: { ...rolling.scaleSet, vmSize: 'Standard_B2s' } });
+    expect(rolled.runtimeStatus).toBe('Completed');
+    expect((rolled.output as Report).steps.find((s) => s.name === 'upgrade')).toMatchObject({ detail: expect.stringContaining('rolling upgrade Completed') as unknown });
+    expect((rolled.output as Report).totals.failed).toBe(0);
+  });
+
   it('never leaks the admin password or SAS signature into status, reports or the request log', async () => {
     const statuses = await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/`)).text();
     expect(statuses).not.toContain(cloud.settings.FRIDAY_ADMIN_PASSWORD);

@@ -56,6 +56,18 @@ function withoutSecrets(doc: ScaleSetDoc): { doc: ScaleSetDoc; adminPassword?: s
   return { doc: copy, adminPassword, protectedSettings };
 }
 
+/** The `join` checks ARM makes when a scale set's NICs reference network resources. */
+function linkedActionsOf(doc: ScaleSetDoc): string[] {
+  const text = JSON.stringify(doc.properties.virtualMachineProfile ?? {});
+  const actions = new Set<string>();
+  if (primarySubnetId(doc)) actions.add('Microsoft.Network/virtualNetworks/subnets/join/action');
+  if (/"loadBalancerBackendAddressPools":\[\{/.test(text)) actions.add('Microsoft.Network/loadBalancers/backendAddressPools/join/action');
+  if (/"loadBalancerInboundNatPools":\[\{/.test(text)) actions.add('Microsoft.Network/loadBalancers/inboundNatPools/join/action');
+  if (/"applicationGatewayBackendAddressPools":\[\{/.test(text)) actions.add('Microsoft.Network/applicationGateways/backendAddressPools/join/action');
+  if (/"healthProbe":\{"id"/.test(text)) actions.add('Microsoft.Network/loadBalancers/probes/join/action');
+  return [...actions].sort();
+}
+
 export function registerComputeProvider(ctx: ProviderContext): void {
   const engine = new ScaleSetEngine(ctx);
   ctx.instances = engine;
@@ -349,7 +361,7 @@ export function registerComputeProvider(ctx: ProviderContext): void {
         modelChanged = false;
       } else modelChanged = storeModel(state, doc, secrets);
       const headers = applyAsync(req, state, modelChanged, VMSS);
-      return { status: existing ? 200 : 201, body: state.doc, headers };
+      return { status: existing ? 200 : 201, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });
 
@@ -370,7 +382,7 @@ export function registerComputeProvider(ctx: ProviderContext): void {
       secrets.doc.properties.provisioningState = 'Updating';
       const modelChanged = storeModel(state, secrets.doc, secrets);
       const headers = applyAsync(req, state, modelChanged, VMSS);
-      return { status: 200, body: state.doc, headers };
+      return { status: 200, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });
 

@@ -38,6 +38,12 @@ export interface ArmResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Linked access checks ARM makes on resources this request references (e.g. a scale set that
+   * puts its NICs in a subnet needs `Microsoft.Network/virtualNetworks/subnets/join/action`).
+   * Logged for the least-privilege role test; not sent.
+   */
+  linkedActions?: string[];
 }
 
 /** Which ARM throttling bucket a route draws on. */

@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   errorCode?: string;
   /** True when the response was produced by fault injection or throttling rather than the handler. */
   injected?: boolean;
+  /** Linked access checks (`…/join/action`) the request needed on referenced resources. */
+  linkedActions?: string[];
 }
 
 export type RequestLogFilter = Partial<Pick<RequestLogEntry, 'method' | 'template' | 'action' | 'kind' | 'status'>> & {

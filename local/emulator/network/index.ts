@@ -67,6 +67,20 @@ function publicAddressFor(id: string): string {
   return `20.${(h[0] ?? 0) % 250}.${(h[1] ?? 0) % 250}.${((h[2] ?? 0) % 250) + 1}`;
 }
 
+/** The `join` checks ARM makes on other resources a network resource references. */
+export function linkedActionsOf(properties: Record<string, unknown>): string[] {
+  const actions = new Set<string>();
+  const text = JSON.stringify(properties);
+  const has = (pattern: RegExp): boolean => pattern.test(text);
+  for (const subnet of asArray(properties.subnets)) {
+    if (refId(subnet.properties?.networkSecurityGroup)) actions.add('Microsoft.Network/networkSecurityGroups/join/action');
+    if (refId(subnet.properties?.natGateway)) actions.add('Microsoft.Network/natGateways/join/action');
+  }
+  if (has(/"publicIPAddress":\{"id":|"publicIpAddresses":\[\{"id":/)) actions.add('Microsoft.Network/publicIPAddresses/join/action');
+  if (asArray(properties.gatewayIPConfigurations).some((g) => refId(g.properties?.subnet))) actions.add('Microsoft.Network/virtualNetworks/subnets/join/action');
+  return [...actions].sort();
+}
+
 export function registerNetworkProvider(ctx: ProviderContext): void {
   const proxies = new Map<string, FrontEndProxy>();
   ctx.onShutdown(async () => {
@@ -329,7 +343,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
             await syncFrontEnds(type, final, id);
           },
         });
-        return { status: existing ? 200 : 201, body: doc, headers };
+        return { status: existing ? 200 : 201, body: doc, headers, linkedActions: linkedActionsOf(doc.properties) };
       },
     });
     ctx.router.add({ method: 'GET', template, kind: 'read', action: `${fullType}/read`, handler: (req) => ({ status: 200, body: mustGet(req, type, req.params.name ?? '') }) });
@@ -423,7 +437,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
             ctx.store.put(updated);
           },
         });
-        return { status: existing ? 200 : 201, body: { ...child, properties: { ...child.properties, provisioningState: 'Updating' } }, headers };
+        return { status: existing ? 200 : 201, body: { ...child, properties: { ...child.properties, provisioningState: 'Updating' } }, headers, linkedActions: linkedActionsOf({ subnets: [child] }) };
       },
     });
     ctx.router.add({

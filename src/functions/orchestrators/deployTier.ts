@@ -106,7 +106,7 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
           status = s.value;
           progress('upgrade', `rolling upgrade ${status?.code ?? 'not started'}`, { rolling: status });
           if (status && status.code !== 'RollingForward') break;
-          yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 5) * 1000));
+          yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 2) * 1000));
         }
         if (status?.code === 'Faulted' || status?.code === 'Cancelled') {
           throw new Error(`Step 'upgrade' failed: rolling upgrade ${status.code}${status.error ? ` — ${status.error}` : ''}. Already in place: ${created.join(', ')}.`);
