@@ -1,0 +1,39 @@
+@description('Key Vault (RBAC mode) holding the instances\' admin password and the autoscale webhook token.')
+param name string
+param location string
+param tags object = {}
+@secure()
+param adminPassword string
+@secure()
+param autoscaleWebhookToken string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource passwordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'friday-admin-password'
+  properties: { value: adminPassword }
+}
+
+resource tokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'friday-autoscale-webhook-token'
+  properties: { value: autoscaleWebhookToken }
+}
+
+output id string = vault.id
+output name string = vault.name
+output adminPasswordSecretUri string = passwordSecret.properties.secretUri
+output autoscaleWebhookTokenSecretUri string = tokenSecret.properties.secretUri

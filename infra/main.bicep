@@ -1,0 +1,161 @@
+// friday-fleet itself on Azure: a Flex Consumption Function App running as a user-assigned
+// identity with only the rights it uses, storage for the Durable task hub and the setup script,
+// Key Vault for secrets, Application Insights, and an Event Grid system topic on the web tier's
+// resource group. Deploy with `azd up`, or `az deployment group create -g <app rg> -f infra/main.bicep -p infra/main.parameters.json`.
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; part of every resource name.')
+param environmentName string
+
+@description('Region for the app resources.')
+param location string = resourceGroup().location
+
+@description('Resource group of the FRIDAY web tier (create it first). The app gets rights there only.')
+param targetResourceGroupName string
+
+@description('Source prefix allowed to reach instances over RDP; empty means no RDP rule.')
+param rdpSourcePrefix string = ''
+
+@description('Admin user name on the scale set instances.')
+param adminUsername string = 'fridayadmin'
+
+@secure()
+@description('Admin password for the instances; stored in Key Vault, never in app settings.')
+param adminPassword string
+
+@secure()
+@description('Token the Azure Monitor autoscale webhook must present; stored in Key Vault.')
+param autoscaleWebhookToken string = newGuid()
+
+@description('Name of the Event Grid function the system topic delivers to.')
+param eventGridFunctionName string = 'scaleSetEvents'
+
+@description('Create the Event Grid subscription (the function must already be deployed: azd runs this in postdeploy).')
+param createEventSubscription bool = false
+
+@description('Subnet (in the web tier VNet) for the app\'s VNet integration, so it can probe private IPs. Empty: none.')
+param integrationSubnetId string = ''
+
+@description('Schedules document (JSON) for right-sizing; empty for none.')
+param schedulesJson string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName, application: 'friday-fleet' }
+var scriptsContainerName = 'friday-scripts'
+var deploymentContainerName = 'app-package'
+var functionAppName = 'func-friday-${resourceToken}'
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  params: { name: 'id-friday-${resourceToken}', location: location, tags: tags }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'stfriday${resourceToken}'
+    location: location
+    tags: tags
+    scriptsContainerName: scriptsContainerName
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  params: { logAnalyticsName: 'log-friday-${resourceToken}', applicationInsightsName: 'appi-friday-${resourceToken}', location: location, tags: tags }
+}
+
+module vault 'app/keyvault.bicep' = {
+  name: 'vault'
+  params: { name: 'kv-friday-${resourceToken}', location: location, tags: tags, adminPassword: adminPassword, autoscaleWebhookToken: autoscaleWebhookToken }
+}
+
+// Every setting the app reads (src/settings.ts SETTING_NAMES), plus the host's own.
+var appSettings = {
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  TASK_HUB_NAME: 'fridayfleet'
+  AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  FRIDAY_ARM_ENDPOINT: environment().resourceManager
+  FRIDAY_ARM_CA_CERT_FILE: ''
+  FRIDAY_ARM_AUTH: 'azure'
+  FRIDAY_ADDRESS_MAP_URL: ''
+  FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: ''
+  FRIDAY_SCRIPTS_ACCOUNT_URL: storage.outputs.blobEndpoint
+  FRIDAY_SCRIPTS_CONTAINER: scriptsContainerName
+  FRIDAY_SCRIPT_ACCESS: 'sas'
+  FRIDAY_SCRIPT_SAS_MINUTES: '60'
+  FRIDAY_ADMIN_USERNAME: adminUsername
+  FRIDAY_ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${vault.outputs.adminPasswordSecretUri})'
+  FRIDAY_RDP_SOURCE_PREFIX: rdpSourcePrefix
+  FRIDAY_PROBE_CONCURRENCY: '50'
+  FRIDAY_PROBE_TIMEOUT_MS: '5000'
+  FRIDAY_PROBE_BATCH_SIZE: '250'
+  FRIDAY_SCHEDULES: schedulesJson
+  FRIDAY_SCHEDULES_BLOB: ''
+  FRIDAY_EVENTGRID_ALLOWED_TOPICS: '/subscriptions/${subscription().subscriptionId}/resourceGroups/${targetResourceGroupName}'
+  FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: '@Microsoft.KeyVault(SecretUri=${vault.outputs.autoscaleWebhookTokenSecretUri})'
+  FRIDAY_REPAIR_MAX_PER_HOUR: '5'
+  FRIDAY_REPAIR_MIN_HEALTHY: '1'
+  FRIDAY_PUBLIC_BASE_URL: 'https://${functionAppName}.azurewebsites.net'
+  FRIDAY_DEFAULT_RESOURCE_GROUP: targetResourceGroupName
+}
+
+module functionApp 'app/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    name: functionAppName
+    planName: 'plan-friday-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    appSettings: appSettings
+    integrationSubnetId: integrationSubnetId
+  }
+}
+
+module appAccess 'app/app-access.bicep' = {
+  name: 'app-access'
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: vault.outputs.name
+    applicationInsightsName: 'appi-friday-${resourceToken}'
+  }
+}
+
+module targetAccess 'app/access.bicep' = {
+  name: 'target-access'
+  scope: resourceGroup(targetResourceGroupName)
+  params: {
+    principalId: identity.outputs.principalId
+    roleDefinitionJson: loadJsonContent('role/friday-fleet-operator.json')
+  }
+}
+
+module events 'app/eventgrid.bicep' = {
+  name: 'events'
+  scope: resourceGroup(targetResourceGroupName)
+  params: {
+    functionAppId: functionApp.outputs.id
+    functionName: eventGridFunctionName
+    createEventSubscription: createEventSubscription
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+output TARGET_RESOURCE_GROUP string = targetResourceGroupName
+output EVENT_GRID_TOPIC string = events.outputs.topicName

@@ -1,0 +1,45 @@
+/**
+ * The least-privilege role versus the ARM actions the app was seen performing in the end-to-end
+ * tests (recorded from the emulator's request log into .local/observed-actions/ — `npm test` runs
+ * this file in a second pass, after them).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OBSERVED_ACTIONS_DIR } from '../support/observedActions';
+import { compareRole, REPO, type RoleDefinition } from '../support/infraChecks';
+
+const role = JSON.parse(readFileSync(path.join(REPO, 'infra', 'role', 'friday-fleet-operator.json'), 'utf8')) as RoleDefinition;
+/** Blob operations of src/azure/scriptStore.ts: create container, exists + upload, user-delegation SAS. */
+const SCRIPT_STORE_ACTIONS = [
+  'Microsoft.Storage/storageAccounts/blobServices/containers/write',
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write',
+  'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
+];
+
+function observed(): string[] {
+  if (!existsSync(OBSERVED_ACTIONS_DIR)) return [];
+  return [...new Set(readdirSync(OBSERVED_ACTIONS_DIR).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(readFileSync(path.join(OBSERVED_ACTIONS_DIR, f), 'utf8')) as { actions: string[] }).actions))].sort();
+}
+
+describe('the friday-fleet operator role', () => {
+  it('allows every ARM action the end-to-end tests observed, and nothing no code path uses', () => {
+    const actions = observed();
+    if (actions.length === 0 && process.env.FRIDAY_ROLE_TEST_ALLOW_EMPTY !== '1') {
+      throw new Error('No observed actions in .local/observed-actions/: run the end-to-end tests first (npm test does, then runs this file).');
+    }
+    const result = compareRole(role, actions, SCRIPT_STORE_ACTIONS);
+    expect(result.wildcards).toEqual([]);
+    expect(result.missing, 'used by the code but not allowed by the role').toEqual([]);
+    expect(result.unused, 'allowed by the role but used by no code path').toEqual([]);
+  });
+
+  it('reports a new ARM call that the role does not allow, and an allowed action no code uses', () => {
+    const extra = compareRole(role, [...role.Actions.filter((a) => !a.startsWith('Microsoft.Storage')), 'Microsoft.Compute/virtualMachineScaleSets/delete'], SCRIPT_STORE_ACTIONS);
+    expect(extra.missing).toEqual(['Microsoft.Compute/virtualMachineScaleSets/delete']);
+    const fewer = compareRole(role, role.Actions.filter((a) => a !== 'Microsoft.Insights/autoscalesettings/write' && !a.startsWith('Microsoft.Storage')), SCRIPT_STORE_ACTIONS);
+    expect(fewer.unused).toEqual(['Microsoft.Insights/autoscalesettings/write']);
+    expect(compareRole({ ...role, Actions: ['Microsoft.Compute/*'] }, [], []).wildcards).toEqual(['Microsoft.Compute/*']);
+  });
+});
