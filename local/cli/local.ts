@@ -8,18 +8,6 @@ import { startLocalCloud } from './localCloud';
 
 async function main(): Promise<void> {
   const cloud = await startLocalCloud({ runner: { log: (line) => console.error(line) } });
-  console.log(
-    `FRIDAY_LOCAL_READY ${JSON.stringify({
-      baseUrl: cloud.baseUrl,
-      functionKey: cloud.functionKey,
-      masterKey: cloud.masterKey,
-      armEndpoint: cloud.armEndpoint,
-      caCertFile: cloud.caCertFile,
-      subscriptionId: cloud.subscriptionId,
-      functions: cloud.runner.functions,
-    })}`,
-  );
-  console.error(`friday local cloud: app at ${cloud.baseUrl}/api/…, ARM emulator at ${cloud.armEndpoint}, Azurite at ${cloud.azurite.blobEndpoint}. Ctrl-C stops it.`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -34,6 +22,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Ready only once a stop signal would be handled.
+  console.log(
+    `FRIDAY_LOCAL_READY ${JSON.stringify({
+      baseUrl: cloud.baseUrl,
+      functionKey: cloud.functionKey,
+      masterKey: cloud.masterKey,
+      armEndpoint: cloud.armEndpoint,
+      caCertFile: cloud.caCertFile,
+      subscriptionId: cloud.subscriptionId,
+      functions: cloud.runner.functions,
+    })}`,
+  );
+  console.error(`friday local cloud: app at ${cloud.baseUrl}/api/…, ARM emulator at ${cloud.armEndpoint}, Azurite at ${cloud.azurite.blobEndpoint}. Ctrl-C stops it.`);
 }
 
 main().catch((error: unknown) => {

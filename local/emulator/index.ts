@@ -9,6 +9,7 @@ import type { ArmResponse, Clock, EmulatorTiming, InstanceDirectory, ProviderCon
 import { realClock } from './core/clock';
 import { MemoryAddressMap } from './core/addressMap';
 import { ResourceEventLog } from './core/events';
+import { EventDelivery } from './core/eventDelivery';
 import { FaultController } from './core/faults';
 import { LroRegistry } from './core/lro';
 import { RequestLog } from './core/requestLog';
@@ -51,6 +52,7 @@ export interface EmulatorHandle {
   requestLog: RequestLog;
   faults: FaultController;
   events: ResourceEventLog;
+  delivery: EventDelivery;
   context: ProviderContext;
   routes: RouteTable;
   close(): Promise<void>;
@@ -87,6 +89,57 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     instances: emptyDirectory,
     baseUrl: '',
     onShutdown: (hook) => shutdownHooks.push(hook),
+  };
+
+  const delivery = new EventDelivery(events);
+  shutdownHooks.push(() => delivery.close());
+
+  /** Simulated Azure Monitor autoscale: change capacity, then call the setting's webhooks like autoscale does. */
+  const autoscale = async (body: unknown): Promise<ArmResponse> => {
+    const b = (body ?? {}) as { resourceGroup?: unknown; scaleSet?: unknown; delta?: unknown };
+    if (typeof b.resourceGroup !== 'string' || typeof b.scaleSet !== 'string' || !Number.isInteger(b.delta) || b.delta === 0) {
+      return json(400, { error: 'InvalidAutoscale', problems: ['body must be { resourceGroup, scaleSet, delta: non-zero integer }'] });
+    }
+    if (!context.simulatedAutoscale) return json(500, { error: 'compute provider missing' });
+    try {
+      const change = await context.simulatedAutoscale({ subscriptionId, resourceGroup: b.resourceGroup, scaleSet: b.scaleSet, delta: b.delta as number });
+      const settings = store.list<{ id: string; name: string; properties: { targetResourceUri?: string; notifications?: Array<{ webhooks?: Array<{ serviceUri?: string }> }> } }>({ subscriptionId, type: 'Microsoft.Insights/autoscalesettings' })
+        .filter((s) => (s.properties.targetResourceUri ?? '').toLowerCase() === change.scaleSetId.toLowerCase());
+      const webhooks = settings.flatMap((s) => (s.properties.notifications ?? []).flatMap((n) => (n.webhooks ?? []).map((w) => ({ setting: s, uri: w.serviceUri }))));
+      const calls = await Promise.all(
+        webhooks.filter((w): w is { setting: (typeof settings)[number]; uri: string } => typeof w.uri === 'string').map(async ({ setting, uri }) => {
+          const res = await fetch(uri, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              version: '1.0',
+              status: 'Activated',
+              operation: change.newCapacity > change.oldCapacity ? 'Scale Out' : 'Scale In',
+              context: {
+                timestamp: clock.now().toISOString(),
+                id: setting.id,
+                name: setting.name,
+                details: `Autoscale successfully started scale operation for resource '${b.scaleSet as string}' from capacity '${change.oldCapacity}' to capacity '${change.newCapacity}'`,
+                subscriptionId,
+                resourceGroupName: b.resourceGroup,
+                resourceName: b.scaleSet,
+                resourceType: 'microsoft.compute/virtualmachinescalesets',
+                resourceId: change.scaleSetId,
+                portalLink: 'https://portal.azure.com',
+                resourceRegion: 'koreacentral',
+                oldCapacity: String(change.oldCapacity),
+                newCapacity: String(change.newCapacity),
+              },
+              properties: {},
+            }),
+          }).catch((e: unknown) => ({ status: 0, statusText: String(e) }));
+          return { status: res.status };
+        }),
+      );
+      return json(200, { ...change, webhooks: calls });
+    } catch (error) {
+      return json(404, { error: (error as Error).message });
+    }
   };
 
   lro.register(routes);
@@ -126,6 +179,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return json(200, addressMap.snapshot());
         case 'GET /_emulator/events':
           return json(200, { events: events.list() });
+        case 'POST /_emulator/event-subscriptions': {
+          const b = (body ?? {}) as { endpoint?: unknown };
+          if (typeof b.endpoint !== 'string' || !/^https?:\/\//.test(b.endpoint)) return json(400, { error: 'InvalidSubscription', problems: ['endpoint: an http(s) URL is required'] });
+          const added = await delivery.add(body as Parameters<EventDelivery['add']>[0]);
+          return json(added.validated ? 200 : 400, added);
+        }
+        case 'GET /_emulator/event-subscriptions':
+          return json(200, { subscriptions: delivery.list() });
+        case 'POST /_emulator/autoscale':
+          return autoscale(body);
         case 'GET /_emulator/routes':
           return json(200, { routes: routes.list() });
         case 'POST /_emulator/reset':
@@ -174,6 +237,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requestLog,
     faults,
     events,
+    delivery,
     context,
     routes,
     close: async () => {

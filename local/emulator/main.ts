@@ -18,14 +18,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const emulator = await startEmulator({ port, stateDir: flag('state-dir') ?? process.env.FRIDAY_EMULATOR_STATE_DIR });
-  console.log(
-    `FRIDAY_EMULATOR_READY ${JSON.stringify({
-      armEndpoint: emulator.armEndpoint,
-      caCertFile: emulator.caCertFile,
-      subscriptionId: emulator.subscriptionId,
-      adminUrl: emulator.adminUrl,
-    })}`,
-  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -40,6 +32,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Ready only once a stop signal would be handled.
+  console.log(
+    `FRIDAY_EMULATOR_READY ${JSON.stringify({
+      armEndpoint: emulator.armEndpoint,
+      caCertFile: emulator.caCertFile,
+      subscriptionId: emulator.subscriptionId,
+      adminUrl: emulator.adminUrl,
+    })}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -31,7 +31,6 @@ async function main(): Promise<void> {
     timers: flag('timers') === 'manual' ? 'manual' : 'auto',
     settings,
   });
-  console.log(`FRIDAY_RUNNER_READY ${JSON.stringify({ baseUrl: runner.baseUrl, functionKey: runner.functionKey, masterKey: runner.masterKey, functions: runner.functions })}`);
   const stop = (): void => {
     runner.close().then(
       () => process.exit(0),
@@ -40,6 +39,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log(`FRIDAY_RUNNER_READY ${JSON.stringify({ baseUrl: runner.baseUrl, functionKey: runner.functionKey, masterKey: runner.masterKey, functions: runner.functions })}`);
 }
 
 main().catch((error: unknown) => {

@@ -18,3 +18,7 @@ import './activities/setCapacity';
 import './activities/collectInstanceFacts';
 import './activities/probeInstances';
 import './activities/probeFrontEnd';
+import './http/autoscaleWebhook';
+import './eventGrid/scaleSetEvents';
+import './orchestrators/watchScaleSet';
+import './activities/repairInstances';

@@ -71,6 +71,19 @@ function linkedActionsOf(doc: ScaleSetDoc): string[] {
 export function registerComputeProvider(ctx: ProviderContext): void {
   const engine = new ScaleSetEngine(ctx);
   ctx.instances = engine;
+  ctx.simulatedAutoscale = async ({ subscriptionId, resourceGroup, scaleSet, delta }) => {
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${TYPE}/${scaleSet}`;
+    const state = engine.get(id);
+    if (!state) throw ArmError.resourceNotFound(TYPE, scaleSet, resourceGroup);
+    const oldCapacity = state.doc.sku.capacity;
+    const newCapacity = Math.max(0, Math.min(1000, oldCapacity + delta));
+    state.doc.sku.capacity = newCapacity;
+    await engine.enqueue(state, async () => {
+      await engine.reconcileCapacity(state);
+      publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, 'PATCH');
+    });
+    return { scaleSetId: state.doc.id, oldCapacity, newCapacity };
+  };
   const route = (spec: RouteSpec): void => ctx.router.add(spec);
 
   const vmssId = (req: ArmRequest): string =>

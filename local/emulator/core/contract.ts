@@ -211,6 +211,8 @@ export interface ProviderContext {
   instances: InstanceDirectory;
   /** `https://127.0.0.1:<port>` once the server listens (for ids and links in bodies). */
   baseUrl: string;
+  /** Set by compute: change a scale set's capacity as Azure Monitor autoscale would. */
+  simulatedAutoscale?: (options: { subscriptionId: string; resourceGroup: string; scaleSet: string; delta: number }) => Promise<{ scaleSetId: string; oldCapacity: number; newCapacity: number }>;
   /** Providers register what must stop when the emulator closes (listeners, proxies, timers). */
   onShutdown(hook: () => Promise<void> | void): void;
 }

@@ -8,10 +8,12 @@ export const ACTIVITY = {
   collectInstanceFacts: 'collectInstanceFacts',
   probeInstances: 'probeInstances',
   probeFrontEnd: 'probeFrontEnd',
+  repairInstances: 'repairInstances',
 } as const;
 
 export const ORCHESTRATOR = {
   deployTier: 'deployTier',
   verifyScaleSet: 'verifyScaleSet',
   scaleScaleSet: 'scaleScaleSet',
+  watchScaleSet: 'watchScaleSet',
 } as const;

@@ -1,0 +1,122 @@
+/**
+ * Scale events end to end: the emulator's simulated autoscale adds instances and its Event Grid
+ * delivery (after the validation handshake) posts the events to the runner's Event Grid endpoint —
+ * duplicated and reordered. One verification run verifies the new instances; a broken one is
+ * reimaged, then replaced. Forged events cause no ARM call.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { recordObservedActions } from '../support/observedActions';
+
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+let cloud: LocalCloudHandle;
+const RG = 'rg-e2e-events';
+const TOKEN = 'test-webhook-token-0123456789';
+
+interface Status {
+  name: string;
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+interface WatchOutput {
+  kind: string;
+  rounds: number;
+  actions: Array<{ instanceId: string; action: string; result: string }>;
+  failing: unknown[];
+}
+
+const changeId = `friday-change-00000000-${RG}-vmss-friday`;
+
+async function status(id: string): Promise<Status | undefined> {
+  const res = await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/${id}`);
+  return res.status === 404 ? undefined : ((await res.json()) as Status);
+}
+
+async function waitFor(predicate: (s: Status | undefined) => boolean, timeoutMs = 60_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await status(changeId);
+    if (predicate(s) && s) return s;
+    if (Date.now() > deadline) throw new Error(`timed out; last status ${JSON.stringify(s?.runtimeStatus)} ${JSON.stringify(s?.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-events-')),
+    runner: { log: (l) => { if (process.env.RUNNER_DEBUG) console.log(l); }, timers: 'manual' },
+    settings: { FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: TOKEN },
+  });
+  const res = await fetch(`${cloud.baseUrl}/api/deployments`, {
+    method: 'POST',
+    headers: { 'x-functions-key': cloud.functionKey },
+    body: JSON.stringify({ ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 2, overprovision: false }, autoscale: { minimum: 1, maximum: 6, default: 2 } }),
+  });
+  expect(res.status).toBe(202);
+  const deployed = await waitFor((s) => s?.runtimeStatus === 'Completed' || s?.runtimeStatus === 'Failed');
+  expect(deployed.runtimeStatus).toBe('Completed');
+});
+
+afterAll(async () => {
+  if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'e2e-scale-events');
+  await cloud?.close();
+});
+
+describe('reacting to scale events', () => {
+  it('validates the subscription, then verifies new instances once despite duplicates and reordering, reimaging and then replacing a broken one', async () => {
+    const endpoint = `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`;
+    const sub = await fetch(`${cloud.emulator.adminUrl}/event-subscriptions`, { method: 'POST', body: JSON.stringify({ endpoint, duplicates: true, reorder: true, subjectContains: 'virtualMachineScaleSets' }) });
+    expect(await sub.json()).toMatchObject({ validated: true });
+
+    // The next new instance (id 3) is broken: its setup fails on creation and again after a reimage.
+    cloud.emulator.faults.add({ extension: { vmss: 'vmss-friday', instanceId: '3' }, message: 'Command execution finished, but failed because it returned a non-zero exit code of: 1.', count: 2 });
+    const scaled = await fetch(`${cloud.emulator.adminUrl}/autoscale`, { method: 'POST', body: JSON.stringify({ resourceGroup: RG, scaleSet: 'vmss-friday', delta: 2 }) });
+    const change = (await scaled.json()) as { oldCapacity: number; newCapacity: number; webhooks: Array<{ status: number }> };
+    expect(change).toMatchObject({ oldCapacity: 2, newCapacity: 4 });
+    // Autoscale also called the app's webhook (with its token).
+    expect(change.webhooks.map((w) => w.status)).toEqual([202]);
+
+    const done = await waitFor((s) => s?.name === 'watchScaleSet' && ['Completed', 'Failed'].includes(s.runtimeStatus));
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    const out = done.output as WatchOutput;
+    expect(out.kind).toBe('watch');
+    const byInstance = (id: string) => out.actions.filter((a) => a.instanceId === id).map((a) => `${a.action}:${a.result.split(':')[0]}`);
+    expect(byInstance('2')).toEqual(['verify:pass']);
+    expect(byInstance('3')).toEqual(['verify:fail', 'reimage:fail']);
+    const replacement = out.actions.find((a) => a.action === 'replace');
+    expect(replacement?.result).toMatch(/^pass \(replaces 3\)/);
+    expect(out.failing).toEqual([]);
+    const delivered = ((await (await fetch(`${cloud.emulator.adminUrl}/event-subscriptions`)).json()) as { subscriptions: Array<{ delivered: number; endpoint: string }> }).subscriptions[0];
+    expect(delivered?.delivered).toBeGreaterThanOrEqual(2);
+    expect(delivered?.endpoint).not.toContain(cloud.masterKey);
+  });
+
+  it('makes no ARM call for forged events: wrong topic, unmanaged scale set, bad schema', async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const endpoint = `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`;
+    const before = cloud.emulator.requestLog.lastSeq;
+    const event = (topic: string, subject: string) => ({ id: `forged-${Math.random()}`, topic, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' });
+    const sub = cloud.subscriptionId;
+    const forged = [
+      event('/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x', '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-friday'),
+      event(`/subscriptions/${sub}/resourceGroups/rg-unmanaged`, `/subscriptions/${sub}/resourceGroups/rg-unmanaged/providers/Microsoft.Compute/virtualMachineScaleSets/someone-elses`),
+      event(`/subscriptions/${sub}/resourceGroups/${RG}`, `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Network/loadBalancers/lb-vmss-friday`),
+    ];
+    const res = await fetch(endpoint, { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: JSON.stringify(forged) });
+    expect(res.status).toBe(202);
+    const bad = await fetch(endpoint, { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: JSON.stringify([{ hello: 'world' }]) });
+    expect(bad.status).toBe(400);
+    const badWebhook = await fetch(`${cloud.baseUrl}/api/autoscale-webhook?token=${TOKEN}`, { method: 'POST', body: JSON.stringify({ operation: 'Scale Sideways', context: {} }) });
+    expect(badWebhook.status).toBe(400);
+    const noToken = await fetch(`${cloud.baseUrl}/api/autoscale-webhook`, { method: 'POST', body: '{}' });
+    expect(noToken.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cloud.emulator.requestLog.entries({ since: before })).toEqual([]);
+    expect((await status(changeId))?.runtimeStatus).toBe('Completed');
+  });
+});
