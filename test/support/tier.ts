@@ -3,14 +3,21 @@
  * and a Windows scale set whose Custom Script Extension runs the seed's script from Azurite.
  * Emulator contract tests and adapter integration tests share it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { VirtualMachineScaleSet } from '@azure/arm-compute';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../local/azurite';
 import type { testClients } from './armTestClients';
 
-export const SEED_SCRIPT_PATH = path.resolve(__dirname, '..', '..', 'infra', 'scripts', 'setup-friday.ps1');
+/** The repository root (works from sources and from dist/). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export const SEED_SCRIPT_PATH = path.join(repoRoot(), 'infra', 'scripts', 'setup-friday.ps1');
 
 /** Uploads a script to Azurite and returns a read-only SAS URL for it. */
 export async function uploadScript(options: { connectionString: string; blobEndpoint: string; container: string; name: string; content?: string }): Promise<string> {
