@@ -29,34 +29,56 @@ async function parse<T extends z.ZodTypeAny>(request: HttpRequest, schema: T, al
   return { ok: true, value: parsed.data };
 }
 
-export async function scaleScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const body = await parse(request, scaleBody, false);
+/**
+ * The shared start sequence: validate, find the resource group, refuse while the lock's run is
+ * busy, start the orchestration under the lock id, answer with the check-status body.
+ */
+async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
+  request: HttpRequest;
+  context: InvocationContext;
+  schema: T;
+  allowEmptyBody: boolean;
+  lockId: typeof changeInstanceId;
+  orchestrator: string;
+  input: (args: { resourceGroup: string; scaleSetName: string; body: z.infer<T>; probeBatchSize: number }) => unknown;
+}): Promise<HttpResponseInit> {
+  const { request, context } = options;
+  const body = await parse(request, options.schema, options.allowEmptyBody);
   if (!body.ok) return body.response;
-  const resourceGroup = resourceGroupOf(body.value, request);
+  const resourceGroup = resourceGroupOf(body.value as { resourceGroup?: string }, request);
   if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
   const settings = loadSettings();
   const scaleSetName = request.params.name ?? '';
   const client = df.getClient(context);
-  const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
+  const instanceId = options.lockId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
   if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
-  const input: ScaleScaleSetInput = { resourceGroup, scaleSetName, capacity: body.value.capacity, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
-  await client.startNew(ORCHESTRATOR.scaleScaleSet, { instanceId, input });
+  const input = options.input({ resourceGroup, scaleSetName, body: body.value, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE });
+  await client.startNew(options.orchestrator, { instanceId, input });
   return client.createCheckStatusResponse(request, instanceId);
 }
 
+export async function scaleScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return startScaleSetRun({
+    request,
+    context,
+    schema: scaleBody,
+    allowEmptyBody: false,
+    lockId: changeInstanceId,
+    orchestrator: ORCHESTRATOR.scaleScaleSet,
+    input: ({ resourceGroup, scaleSetName, body, probeBatchSize }): ScaleScaleSetInput => ({ resourceGroup, scaleSetName, capacity: body.capacity, probeBatchSize }),
+  });
+}
+
 export async function verifyScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const body = await parse(request, verifyBody, true);
-  if (!body.ok) return body.response;
-  const resourceGroup = resourceGroupOf(body.value, request);
-  if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
-  const settings = loadSettings();
-  const scaleSetName = request.params.name ?? '';
-  const client = df.getClient(context);
-  const instanceId = verifyInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
-  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
-  const input: VerifyScaleSetInput = { resourceGroup, scaleSetName, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
-  await client.startNew(ORCHESTRATOR.verifyScaleSet, { instanceId, input });
-  return client.createCheckStatusResponse(request, instanceId);
+  return startScaleSetRun({
+    request,
+    context,
+    schema: verifyBody,
+    allowEmptyBody: true,
+    lockId: verifyInstanceId,
+    orchestrator: ORCHESTRATOR.verifyScaleSet,
+    input: ({ resourceGroup, scaleSetName, probeBatchSize }): VerifyScaleSetInput => ({ resourceGroup, scaleSetName, probeBatchSize }),
+  });
 }
 
 app.http('scaleSetsScale', { route: 'scalesets/{name}/scale', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: scaleScaleSet });
