@@ -23,61 +23,36 @@ async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
 /** Plain JSON (dates as strings), so results can cross activity boundaries. */
 const plain = (value: unknown): Body | undefined => (value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as Body));
 
-export async function getResource(clients: ArmClients, kind: ResourceKind, resourceGroup: string, name: string): Promise<Body | undefined> {
-  const n = clients.network();
+/** How each kind is read and written; one entry per kind keeps reads and writes side by side. */
+function operations(clients: ArmClients, kind: ResourceKind): { get(rg: string, name: string): Promise<unknown>; put(rg: string, name: string, body: never): Promise<unknown> } {
+  const n = (): ReturnType<ArmClients['network']> => clients.network();
   switch (kind) {
     case 'resourceGroup':
-      return plain(await orUndefined(() => clients.resources().resourceGroups.get(name)));
+      return { get: (_rg, name) => clients.resources().resourceGroups.get(name), put: (_rg, name, b) => clients.resources().resourceGroups.createOrUpdate(name, b) };
     case 'networkSecurityGroup':
-      return plain(await orUndefined(() => n.networkSecurityGroups.get(resourceGroup, name)));
+      return { get: (rg, name) => n().networkSecurityGroups.get(rg, name), put: async (rg, name, b) => n().networkSecurityGroups.createOrUpdate(rg, name, b) };
     case 'publicIPAddress':
-      return plain(await orUndefined(() => n.publicIPAddresses.get(resourceGroup, name)));
+      return { get: (rg, name) => n().publicIPAddresses.get(rg, name), put: async (rg, name, b) => n().publicIPAddresses.createOrUpdate(rg, name, b) };
     case 'natGateway':
-      return plain(await orUndefined(() => n.natGateways.get(resourceGroup, name)));
+      return { get: (rg, name) => n().natGateways.get(rg, name), put: async (rg, name, b) => n().natGateways.createOrUpdate(rg, name, b) };
     case 'virtualNetwork':
-      return plain(await orUndefined(() => n.virtualNetworks.get(resourceGroup, name)));
+      return { get: (rg, name) => n().virtualNetworks.get(rg, name), put: async (rg, name, b) => n().virtualNetworks.createOrUpdate(rg, name, b) };
     case 'loadBalancer':
-      return plain(await orUndefined(() => n.loadBalancers.get(resourceGroup, name)));
+      return { get: (rg, name) => n().loadBalancers.get(rg, name), put: async (rg, name, b) => n().loadBalancers.createOrUpdate(rg, name, b) };
     case 'applicationGateway':
-      return plain(await orUndefined(() => n.applicationGateways.get(resourceGroup, name)));
+      return { get: (rg, name) => n().applicationGateways.get(rg, name), put: async (rg, name, b) => n().applicationGateways.createOrUpdate(rg, name, b) };
     case 'virtualMachineScaleSet':
-      return plain(await orUndefined(() => clients.compute().virtualMachineScaleSets.get(resourceGroup, name)));
+      return { get: (rg, name) => clients.compute().virtualMachineScaleSets.get(rg, name), put: async (rg, name, b) => clients.compute().virtualMachineScaleSets.createOrUpdate(rg, name, b) };
     case 'autoscaleSetting':
-      return plain(await orUndefined(() => clients.monitor().autoscaleSettings.get(resourceGroup, name)));
+      return { get: (rg, name) => clients.monitor().autoscaleSettings.get(rg, name), put: (rg, name, b) => clients.monitor().autoscaleSettings.createOrUpdate(rg, name, b) };
   }
 }
 
+export async function getResource(clients: ArmClients, kind: ResourceKind, resourceGroup: string, name: string): Promise<Body | undefined> {
+  return plain(await orUndefined(() => operations(clients, kind).get(resourceGroup, name)));
+}
+
+/** Writes and waits for the long-running operation. Bodies are plain data from the domain, shaped like the SDK models. */
 export async function putResource(clients: ArmClients, kind: ResourceKind, resourceGroup: string, name: string, body: Body): Promise<void> {
-  const n = clients.network();
-  // Bodies are plain data built by the domain, shaped like the SDK models (see desiredTier.ts).
-  const b = body as never;
-  switch (kind) {
-    case 'resourceGroup':
-      await clients.resources().resourceGroups.createOrUpdate(name, b);
-      return;
-    case 'networkSecurityGroup':
-      await n.networkSecurityGroups.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'publicIPAddress':
-      await n.publicIPAddresses.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'natGateway':
-      await n.natGateways.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'virtualNetwork':
-      await n.virtualNetworks.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'loadBalancer':
-      await n.loadBalancers.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'applicationGateway':
-      await n.applicationGateways.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'virtualMachineScaleSet':
-      await clients.compute().virtualMachineScaleSets.createOrUpdate(resourceGroup, name, b);
-      return;
-    case 'autoscaleSetting':
-      await clients.monitor().autoscaleSettings.createOrUpdate(resourceGroup, name, b);
-      return;
-  }
+  await operations(clients, kind).put(resourceGroup, name, body as never);
 }
