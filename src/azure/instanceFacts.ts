@@ -64,8 +64,11 @@ export async function frontEndAddress(clients: ArmClients, options: { resourceGr
     const m = pool ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|applicationGateways)\/([^/]+)\//i.exec(pool) : null;
     if (!m?.[1] || !m[3]) return null;
     if (m[2]?.toLowerCase() === 'loadbalancers') {
-      const lb = await clients.network().loadBalancers.get(m[1], m[3]);
-      pipId = lb.frontendIPConfigurations?.[0]?.publicIPAddress?.id;
+      // One call: ARM embeds the front end's public IP (with its address) when asked to expand it.
+      const lb = await clients.network().loadBalancers.get(m[1], m[3], { expand: 'frontendIPConfigurations/publicIPAddress' });
+      const embedded = lb.frontendIPConfigurations?.[0]?.publicIPAddress;
+      if (embedded?.ipAddress) return embedded.ipAddress;
+      pipId = embedded?.id;
     } else {
       const agw = await clients.network().applicationGateways.get(m[1], m[3]);
       pipId = agw.frontendIPConfigurations?.[0]?.publicIPAddress?.id;

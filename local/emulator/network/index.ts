@@ -346,7 +346,24 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         return { status: existing ? 200 : 201, body: doc, headers, linkedActions: linkedActionsOf(doc.properties) };
       },
     });
-    ctx.router.add({ method: 'GET', template, kind: 'read', action: `${fullType}/read`, handler: (req) => ({ status: 200, body: mustGet(req, type, req.params.name ?? '') }) });
+    ctx.router.add({
+      method: 'GET',
+      template,
+      kind: 'read',
+      action: `${fullType}/read`,
+      handler: (req) => {
+        const doc = mustGet(req, type, req.params.name ?? '');
+        // `$expand=frontendIPConfigurations/publicIPAddress` embeds the referenced public IPs, as ARM does.
+        if (!/frontendIPConfigurations\/publicIPAddress/i.test(req.query.get('$expand') ?? '')) return { status: 200, body: doc };
+        const expanded = structuredClone(doc);
+        for (const fe of asArray(expanded.properties.frontendIPConfigurations)) {
+          const pipId = refId(fe.properties?.publicIPAddress);
+          const pip = pipId ? ctx.store.get<Doc>(pipId) : undefined;
+          if (fe.properties && pip) fe.properties.publicIPAddress = pip;
+        }
+        return { status: 200, body: expanded };
+      },
+    });
     ctx.router.add({
       method: 'PATCH',
       template,
