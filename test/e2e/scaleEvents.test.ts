@@ -97,7 +97,9 @@ describe('reacting to scale events', () => {
   });
 
   it('makes no ARM call for forged events: wrong topic, unmanaged scale set, bad schema', async () => {
-    await new Promise((r) => setTimeout(r, 300));
+    // Start from a quiet scale set: every delivery done and no run in progress.
+    await cloud.emulator.delivery.idle();
+    await waitFor((s) => s?.runtimeStatus === 'Completed');
     const endpoint = `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`;
     const before = cloud.emulator.requestLog.lastSeq;
     const event = (topic: string, subject: string) => ({ id: `forged-${Math.random()}`, topic, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' });
