@@ -17,15 +17,29 @@ export interface ScaleSetFacts {
   instances: InstanceFacts[];
 }
 
-export async function collectScaleSetFacts(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<ScaleSetFacts> {
+/** Private IP per instance id, from the scale set's paged NIC list. */
+export async function listInstanceAddresses(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<Array<{ instanceId: string; privateIp: string }>> {
+  const byId = new Map<string, string>();
+  for await (const nic of clients.network().networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(options.resourceGroup, options.scaleSetName)) {
+    const instanceId = /\/virtualMachines\/([^/]+)$/i.exec(nic.virtualMachine?.id ?? '')?.[1];
+    const ip = nic.ipConfigurations?.find((c) => c.primary !== false)?.privateIPAddress ?? nic.ipConfigurations?.[0]?.privateIPAddress;
+    if (instanceId && ip && (nic.primary !== false || !byId.has(instanceId))) byId.set(instanceId, ip);
+  }
+  return [...byId.entries()].map(([instanceId, privateIp]) => ({ instanceId, privateIp }));
+}
+
+/**
+ * Facts for every instance. Pass `addresses` when they were already listed (the verification lists
+ * them first so probes can start while the VM list is read); otherwise the NIC list is read here.
+ */
+export async function collectScaleSetFacts(
+  clients: ArmClients,
+  options: { resourceGroup: string; scaleSetName: string; addresses?: Array<{ instanceId: string; privateIp: string }> },
+): Promise<ScaleSetFacts> {
   const { resourceGroup: rg, scaleSetName: name } = options;
   const vmss = await clients.compute().virtualMachineScaleSets.get(rg, name);
-  const ipByVm = new Map<string, string>();
-  for await (const nic of clients.network().networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, name)) {
-    const vmId = nic.virtualMachine?.id?.toLowerCase();
-    const ip = nic.ipConfigurations?.find((c) => c.primary !== false)?.privateIPAddress ?? nic.ipConfigurations?.[0]?.privateIPAddress;
-    if (vmId && ip && (nic.primary !== false || !ipByVm.has(vmId))) ipByVm.set(vmId, ip);
-  }
+  const addresses = options.addresses ?? (await listInstanceAddresses(clients, options));
+  const ipById = new Map(addresses.map((a) => [a.instanceId, a.privateIp]));
   const instances: InstanceFacts[] = [];
   for await (const vm of clients.compute().virtualMachineScaleSetVMs.list(rg, name, { expand: 'instanceView' })) {
     const view = vm.instanceView;
@@ -34,7 +48,7 @@ export async function collectScaleSetFacts(clients: ArmClients, options: { resou
       instanceId: vm.instanceId ?? '',
       computerName: vm.osProfile?.computerName ?? view?.computerName ?? '',
       zone: vm.zones?.[0] ?? null,
-      privateIp: ipByVm.get((vm.id ?? '').toLowerCase()) ?? null,
+      privateIp: ipById.get(vm.instanceId ?? '') ?? null,
       vmSize: vm.hardwareProfile?.vmSize ?? vm.sku?.name ?? '',
       latestModelApplied: vm.latestModelApplied ?? false,
       provisioningState: vm.provisioningState ?? 'Unknown',

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
-import { collectScaleSetFacts, frontEndAddress, type ScaleSetFacts } from '../../azure/instanceFacts';
+import { collectScaleSetFacts, frontEndAddress, listInstanceAddresses, type ScaleSetFacts } from '../../azure/instanceFacts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 
@@ -13,7 +13,12 @@ export interface CollectedFacts extends ScaleSetFacts {
 }
 
 /** Everything ARM knows about the scale set's instances, from paged lists (see instanceFacts.ts). */
-export async function collectInstanceFacts(input: { resourceGroup: string; scaleSetName: string; frontEndPublicIpId?: string }): Promise<StepOutcome<CollectedFacts>> {
+export async function collectInstanceFacts(input: {
+  resourceGroup: string;
+  scaleSetName: string;
+  frontEndPublicIpId?: string;
+  addresses?: Array<{ instanceId: string; privateIp: string }>;
+}): Promise<StepOutcome<CollectedFacts>> {
   const settings = loadSettings();
   const clients = armClientsFor(settings);
   return armStep('verify', async () => {
@@ -24,4 +29,11 @@ export async function collectInstanceFacts(input: { resourceGroup: string; scale
   });
 }
 
+/** Private IPs of the instances (the NIC list alone), so probes can start before the VM list is read. */
+export async function listAddresses(input: { resourceGroup: string; scaleSetName: string }): Promise<StepOutcome<Array<{ instanceId: string; privateIp: string }>>> {
+  const clients = armClientsFor(loadSettings());
+  return armStep('verify', () => listInstanceAddresses(clients, input));
+}
+
 df.app.activity(ACTIVITY.collectInstanceFacts, { handler: collectInstanceFacts });
+df.app.activity(ACTIVITY.listInstanceAddresses, { handler: listAddresses });

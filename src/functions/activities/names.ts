@@ -6,6 +6,7 @@ export const ACTIVITY = {
   rollingUpgradeStatus: 'rollingUpgradeStatus',
   setCapacity: 'setCapacity',
   collectInstanceFacts: 'collectInstanceFacts',
+  listInstanceAddresses: 'listInstanceAddresses',
   probeInstances: 'probeInstances',
   probeFrontEnd: 'probeFrontEnd',
   repairInstances: 'repairInstances',
