@@ -41,7 +41,8 @@ export function setupCommand(blobName: string): string {
   return `powershell -ExecutionPolicy Unrestricted -File ${blobName}`;
 }
 
-function containerClient(settings: AppSettings) {
+/** The scripts container (also holds the schedule document when FRIDAY_SCHEDULES_BLOB names one). */
+export function containerClient(settings: AppSettings) {
   const { BlobServiceClient } = loadBlob();
   if (settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING) {
     return BlobServiceClient.fromConnectionString(settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING).getContainerClient(settings.FRIDAY_SCRIPTS_CONTAINER);

@@ -10,3 +10,6 @@ export function changeInstanceId(scaleSet: { subscriptionId: string; resourceGro
 export function verifyInstanceId(scaleSet: { subscriptionId: string; resourceGroup: string; scaleSetName: string }): string {
   return changeInstanceId(scaleSet).replace('friday-change-', 'friday-verify-');
 }
+
+/** The one schedule evaluation at a time (timer ticks and POST /api/schedules/evaluate share it). */
+export const SCHEDULE_EVALUATION_ID = 'friday-schedule-evaluation';

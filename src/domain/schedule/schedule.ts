@@ -49,6 +49,8 @@ const scaleSetSchedule = z
     default: target.optional(),
     periods: z.array(period).default([]),
     overrides: z.array(override).default([]),
+    /** Manual upgrade policy: instances per resize batch, as a percentage of capacity (rolling scale sets use their own policy). */
+    resize: z.object({ maxBatchInstancePercent: z.number().int().min(1).max(100).default(20) }).strict().default({ maxBatchInstancePercent: 20 }),
   })
   .strict();
 

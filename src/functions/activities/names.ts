@@ -10,6 +10,11 @@ export const ACTIVITY = {
   probeInstances: 'probeInstances',
   probeFrontEnd: 'probeFrontEnd',
   repairInstances: 'repairInstances',
+  readScheduledScaleSets: 'readScheduledScaleSets',
+  startScheduleChange: 'startScheduleChange',
+  setVmSize: 'setVmSize',
+  listStaleInstances: 'listStaleInstances',
+  upgradeInstanceBatch: 'upgradeInstanceBatch',
 } as const;
 
 export const ORCHESTRATOR = {
@@ -17,4 +22,6 @@ export const ORCHESTRATOR = {
   verifyScaleSet: 'verifyScaleSet',
   scaleScaleSet: 'scaleScaleSet',
   watchScaleSet: 'watchScaleSet',
+  evaluateSchedules: 'evaluateSchedules',
+  applySchedule: 'applySchedule',
 } as const;

@@ -1,0 +1,43 @@
+/**
+ * The reads and writes a schedule change needs: the scale set's shape (one GET), its VM size
+ * (a PATCH of `sku.name` only when it differs), the instances not on the latest model (one paged
+ * list with a `$filter`), and a manual upgrade of one batch (one POST).
+ */
+import type { ScaleSetShape } from '../domain/schedule/schedulePlan';
+import type { ArmClients } from './armClients';
+
+export async function readScaleSetShape(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<ScaleSetShape> {
+  const vmss = await clients.compute().virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
+  const mode = vmss.upgradePolicy?.mode ?? 'Manual';
+  const rollingPercent = vmss.upgradePolicy?.rollingUpgradePolicy?.maxBatchInstancePercent;
+  return {
+    capacity: vmss.sku?.capacity ?? 0,
+    vmSize: vmss.sku?.name ?? '',
+    upgradeMode: mode === 'Rolling' || mode === 'Automatic' ? mode : 'Manual',
+    ...(rollingPercent !== undefined ? { rollingMaxBatchInstancePercent: rollingPercent } : {}),
+    zones: vmss.zones ?? [],
+  };
+}
+
+/** Sets the model's VM size. Capacity is sent unchanged: ARM treats `sku` as one object. */
+export async function setScaleSetVmSize(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; vmSize: string }): Promise<{ before: string; written: boolean }> {
+  const compute = clients.compute();
+  const vmss = await compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
+  const before = vmss.sku?.name ?? '';
+  if (before.toLowerCase() === options.vmSize.toLowerCase()) return { before, written: false };
+  await compute.virtualMachineScaleSets.update(options.resourceGroup, options.scaleSetName, { sku: { name: options.vmSize, tier: vmss.sku?.tier ?? 'Standard', capacity: vmss.sku?.capacity ?? 0 } });
+  return { before, written: true };
+}
+
+export async function listStaleInstances(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<string[]> {
+  const stale: string[] = [];
+  for await (const vm of clients.compute().virtualMachineScaleSetVMs.list(options.resourceGroup, options.scaleSetName, { filter: 'properties/latestModelApplied eq false' })) {
+    if (vm.instanceId) stale.push(vm.instanceId);
+  }
+  return stale;
+}
+
+export async function upgradeInstanceBatch(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; instanceIds: string[] }): Promise<void> {
+  if (options.instanceIds.length === 0) return;
+  await clients.compute().virtualMachineScaleSets.updateInstances(options.resourceGroup, options.scaleSetName, { instanceIds: options.instanceIds });
+}

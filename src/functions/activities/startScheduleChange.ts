@@ -1,0 +1,71 @@
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { changeInstanceId } from '../../domain/changeLock';
+import { loadSettings } from '../../settings';
+import { runningInstance } from '../http/problemResponse';
+import { ACTIVITY, ORCHESTRATOR } from './names';
+import type { ApplyScheduleInput } from '../orchestrators/applySchedule';
+
+/** After a rolled-back resize, timer ticks leave the same change alone this long (POST /api/schedules/evaluate retries at once). */
+export const ROLLED_BACK_HOLD_MINUTES = 60;
+
+export interface StartedChange {
+  status: 'started' | 'busy' | 'held';
+  instanceId: string;
+  /** When busy: the lock holder's runtime status. */
+  runningStatus?: string;
+  /** When held: why. */
+  detail?: string;
+}
+
+/**
+ * Starts the schedule change for one scale set under its change lock id. If another change holds
+ * the lock (a deployment, scaling, an Event Grid repair, an earlier schedule run) nothing is
+ * started: the evaluation reports `busy` and the next timer tick tries again.
+ */
+export async function startScheduleChange(
+  input: Omit<ApplyScheduleInput, 'probeBatchSize'> & { changes: Array<{ field: string; to: number | string }> },
+  context: InvocationContext,
+): Promise<StartedChange> {
+  const settings = loadSettings();
+  const client = df.getClient(context);
+  const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName });
+  const running = await runningInstance(client, instanceId);
+  if (running) return { status: 'busy', instanceId, runningStatus: running.runtimeStatus };
+  if (input.trigger === 'timer') {
+    const held = await heldAfterRollback(client, instanceId, input);
+    if (held) return { status: 'held', instanceId, detail: held };
+  }
+  const { changes: _changes, ...rest } = input;
+  const applyInput: ApplyScheduleInput = { ...rest, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  try {
+    await client.startNew(ORCHESTRATOR.applySchedule, { instanceId, input: applyInput });
+  } catch {
+    // Lost a race with another start under the same id.
+    return { status: 'busy', instanceId };
+  }
+  return { status: 'started', instanceId };
+}
+
+/**
+ * A resize that failed a batch and was rolled back is not retried by every tick (that would flap
+ * the tier every five minutes): the same change waits ROLLED_BACK_HOLD_MINUTES, or an operator's
+ * POST /api/schedules/evaluate after fixing the cause.
+ */
+async function heldAfterRollback(client: df.DurableClient, instanceId: string, input: { evaluatedAt: string; changes: Array<{ field: string; to: number | string }> }): Promise<string | undefined> {
+  let status: df.DurableOrchestrationStatus;
+  try {
+    status = await client.getStatus(instanceId);
+  } catch {
+    return undefined;
+  }
+  const output = status.output as { kind?: string; outcome?: string; changes?: Array<{ field: string; to: number | string }> } | null;
+  if (status.name !== ORCHESTRATOR.applySchedule || output?.outcome !== 'rolledBack') return undefined;
+  const key = (changes: Array<{ field: string; to: number | string }>): string => changes.map((c) => `${c.field}=${String(c.to)}`).sort().join(',');
+  if (key(output.changes ?? []) !== key(input.changes)) return undefined;
+  const since = new Date(input.evaluatedAt).getTime() - new Date(status.lastUpdatedTime).getTime();
+  if (since >= ROLLED_BACK_HOLD_MINUTES * 60_000) return undefined;
+  return `the same change was rolled back ${Math.round(since / 60_000)} min ago (run ${instanceId}); timer ticks retry after ${ROLLED_BACK_HOLD_MINUTES} min, POST /api/schedules/evaluate retries now`;
+}
+
+df.app.activity(ACTIVITY.startScheduleChange, { extraInputs: [df.input.durableClient()], handler: startScheduleChange });

@@ -1,0 +1,218 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- durable-functions types every `yield` result as any; each is annotated */
+/**
+ * Brings one scale set to what its schedule wants now, under the scale set's change lock id.
+ * It re-reads the schedule and the scale set (the world may have moved since the tick decided),
+ * decides again at the orchestration's time, then applies the changes in the domain's order:
+ * - capacity: set `sku.capacity` (the scale set's scale-in policy picks who goes), verify the new
+ *   instances after a scale-out, all of them after a scale-in;
+ * - VM size: PATCH the model, then bring instances over in batches — Manual: the schedule's batch
+ *   percentage, each batch verified (the FRIDAY page with the right host name, the new size) before
+ *   the next; Rolling: the platform's batches per the rolling policy, followed to the end, then
+ *   verified; Automatic: all at once, verified. A failing batch halts the change and rolls the size
+ *   back (model, then the instances already moved), with a report naming the instances and reasons.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { StepOutcome } from '../../azure/armStep';
+import { decideScaleSet, resizeBatches, type ScaleSetDecision, type ScaleSetShape } from '../../domain/schedule/schedulePlan';
+import type { InstanceVerdict } from '../../domain/verification/verdicts';
+import type { ScheduledScaleSets } from '../activities/readScheduledScaleSets';
+import type { RollingStatus } from '../activities/rollingUpgradeStatus';
+import type { CapacityChange } from '../activities/setCapacity';
+import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+
+export interface ApplyScheduleInput {
+  resourceGroup: string;
+  scaleSetName: string;
+  trigger: 'timer' | 'http';
+  /** When the evaluation that started this run decided (the run decides again at its own time). */
+  evaluatedAt: string;
+  probeBatchSize?: number;
+  rollingPollSeconds?: number;
+}
+
+export interface ResizeBatch {
+  index: number;
+  instanceIds: string[];
+  passed: number;
+  failed: Array<{ instanceId: string; computerName: string; reason: string }>;
+}
+
+export interface ScheduleStep {
+  field: 'capacity' | 'vmSize' | 'rollback';
+  from: number | string;
+  to: number | string;
+  status: 'succeeded' | 'failed';
+  writes: number;
+  detail: string;
+}
+
+export interface ScheduleRunReport {
+  kind: 'schedule';
+  runId: string;
+  scaleSet: { resourceGroup: string; name: string };
+  trigger: 'timer' | 'http';
+  evaluatedAt: string;
+  startedAt: string;
+  durationMs: number;
+  /** unchanged: nothing to do (no ARM write); rolledBack: a resize batch failed and the size was restored. */
+  outcome: 'unchanged' | 'succeeded' | 'failed' | 'rolledBack';
+  reason: string;
+  changes: ScaleSetDecision['changes'];
+  steps: ScheduleStep[];
+  batches: ResizeBatch[];
+  rollback: { to: string; instances: string[]; passed: number; failed: number } | null;
+  armWrites: number;
+  frontEndUrl: string | null;
+  instances: Array<Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'vmSize' | 'verdict' | 'reason'>>;
+  totals: { instances: number; passed: number; failed: number };
+}
+
+const failuresOf = (v: VerificationReport): ResizeBatch['failed'] => v.instances.filter((i) => i.verdict === 'fail').map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, reason: i.reason }));
+
+export const applyScheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<ApplyScheduleInput>();
+  const now = (): Date => context.df.currentUtcDateTime;
+  const startedAt = now();
+  const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
+  const steps: ScheduleStep[] = [];
+  const batches: ResizeBatch[] = [];
+  let rollback: ScheduleRunReport['rollback'] = null;
+  let armWrites = 0;
+  let verifications = 0;
+  let last: VerificationReport | null = null;
+  const status = (step: string, message: string, extra: Record<string, unknown> = {}): void => context.df.setCustomStatus({ step, message, ...extra });
+
+  const verify = function* (options: { instanceIds?: string[]; vmSize?: string }): Generator<df.Task, VerificationReport, unknown> {
+    const verifyInput: VerifyScaleSetInput = {
+      ...target,
+      ...(options.instanceIds ? { instanceIds: options.instanceIds } : {}),
+      ...(options.vmSize ? { expect: { vmSize: options.vmSize, latestModelApplied: true } } : {}),
+      probeBatchSize: input.probeBatchSize,
+    };
+    const report = (yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-s${verifications++}`)) as VerificationReport;
+    last = report;
+    return report;
+  };
+  const must = <T,>(outcome: StepOutcome<T>): T => {
+    if (!outcome.ok) throw new Error(failureText(outcome, `. Done so far: ${steps.map((s) => `${s.field} ${s.from} → ${s.to} (${s.status})`).join('; ') || 'nothing'}.`));
+    return outcome.value;
+  };
+  const finish = (outcome: ScheduleRunReport['outcome'], decision: Pick<ScaleSetDecision, 'reason' | 'changes'>): ScheduleRunReport => {
+    const instances = (last)?.instances ?? [];
+    const report: ScheduleRunReport = {
+      kind: 'schedule',
+      runId: context.df.instanceId,
+      scaleSet: { resourceGroup: input.resourceGroup, name: input.scaleSetName },
+      trigger: input.trigger,
+      evaluatedAt: input.evaluatedAt,
+      startedAt: startedAt.toISOString(),
+      durationMs: now().getTime() - startedAt.getTime(),
+      outcome,
+      reason: decision.reason,
+      changes: decision.changes,
+      steps,
+      batches,
+      rollback,
+      armWrites,
+      frontEndUrl: (last)?.frontEndUrl ?? null,
+      instances: instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, privateIp: i.privateIp, zone: i.zone, vmSize: i.vmSize, verdict: i.verdict, reason: i.reason })),
+      totals: (last)?.totals ?? { instances: 0, passed: 0, failed: 0 },
+    };
+    status('done', `${outcome}: ${decision.reason}`);
+    return report;
+  };
+
+  status('read', 'reading the schedule and the scale set');
+  const read: ScheduledScaleSets = yield context.df.callActivityWithRetry(ACTIVITY.readScheduledScaleSets, ARM_RETRY, { only: { resourceGroup: input.resourceGroup, name: input.scaleSetName } });
+  if (!read.ok) throw new Error(`Schedule document invalid: ${read.errors.join('; ')}`);
+  const entry = read.scaleSets[0];
+  if (!entry) return finish('unchanged', { reason: 'no schedule for this scale set any more', changes: [] });
+  const decision = decideScaleSet(entry, now(), 0);
+  if (decision.action === 'error') throw new Error(`Cannot apply the schedule: ${decision.reason}`);
+  if (decision.action === 'none') return finish('unchanged', decision);
+  let shape = decision.current as ScaleSetShape;
+
+  /** Moves instances to the model's size; returns the failing batch's verification, or null when all passed. */
+  const moveInstances = function* (vmSize: string, haltOnFailure: boolean): Generator<df.Task, VerificationReport | null, unknown> {
+    if (shape.upgradeMode === 'Manual') {
+      const stale = must((yield context.df.callActivityWithRetry(ACTIVITY.listStaleInstances, ARM_RETRY, target)) as StepOutcome<string[]>);
+      const plan = resizeBatches({ instanceIds: stale, capacity: shape.capacity, maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent });
+      for (const [index, ids] of plan.entries()) {
+        status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${index + 1}/${plan.length} to ${vmSize}`, { batch: index + 1, batches: plan.length });
+        must((yield context.df.callActivityWithRetry(ACTIVITY.upgradeInstanceBatch, ARM_RETRY, { ...target, instanceIds: ids })) as StepOutcome<unknown>);
+        armWrites++;
+        if (!haltOnFailure) continue;
+        const v = (yield* verify({ instanceIds: ids, vmSize }));
+        const failed = failuresOf(v);
+        batches.push({ index: index + 1, instanceIds: ids, passed: v.totals.passed, failed });
+        if (failed.length > 0) return v;
+      }
+      return null;
+    }
+    if (shape.upgradeMode === 'Rolling') {
+      let rolling: RollingStatus | null = null;
+      for (let poll = 0; poll < 720; poll++) {
+        rolling = must((yield context.df.callActivityWithRetry(ACTIVITY.rollingUpgradeStatus, ARM_RETRY, target)) as StepOutcome<RollingStatus | null>);
+        status('vmSize', `rolling upgrade to ${vmSize}: ${rolling?.code ?? 'not started'}`, { rolling });
+        if (rolling && rolling.code !== 'RollingForward') break;
+        yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 2) * 1000));
+      }
+      if (!haltOnFailure) return null;
+      const v = (yield* verify({ vmSize }));
+      const failed = failuresOf(v);
+      const platformFailed = rolling?.code === 'Faulted' || rolling?.code === 'Cancelled';
+      batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed: platformFailed && failed.length === 0 ? [{ instanceId: '*', computerName: '', reason: `rolling upgrade ${rolling?.code ?? ''}: ${rolling?.error ?? ''}` }] : failed });
+      return failed.length > 0 || platformFailed ? v : null;
+    }
+    // Automatic: the platform moved every instance with the model write.
+    if (!haltOnFailure) return null;
+    const v = (yield* verify({ vmSize }));
+    const failed = failuresOf(v);
+    batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed });
+    return failed.length > 0 ? v : null;
+  };
+
+  for (const field of decision.order) {
+    const change = decision.changes.find((c) => c.field === field);
+    if (!change) continue;
+    if (field === 'capacity') {
+      status('capacity', `capacity ${change.from} → ${change.to}`);
+      const result = must((yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, ARM_RETRY, { ...target, capacity: Number(change.to) })) as StepOutcome<CapacityChange>);
+      if (result.written) armWrites++;
+      shape = { ...shape, capacity: result.after };
+      const scaledOut = result.after > result.before;
+      const vmSize = decision.order.indexOf('vmSize') < decision.order.indexOf('capacity') ? String(decision.changes.find((c) => c.field === 'vmSize')?.to ?? '') : '';
+      const v = (yield* verify({ ...(scaledOut ? { instanceIds: result.newInstanceIds } : {}), ...(vmSize ? { vmSize } : {}) }));
+      const ok = v.totals.failed === 0;
+      steps.push({ field, from: result.before, to: result.after, status: ok ? 'succeeded' : 'failed', writes: result.written ? 1 : 0, detail: `${v.totals.passed}/${v.totals.instances} ${scaledOut ? 'new ' : ''}instance(s) verified${ok ? '' : `; failing: ${failuresOf(v).map((f) => `${f.instanceId} (${f.reason})`).join('; ')}`}` });
+      if (!ok) return finish('failed', decision);
+      continue;
+    }
+    const to = String(change.to);
+    const from = String(change.from);
+    status('vmSize', `VM size ${from} → ${to}`);
+    const written = must((yield context.df.callActivityWithRetry(ACTIVITY.setVmSize, ARM_RETRY, { ...target, vmSize: to })) as StepOutcome<{ before: string; written: boolean }>);
+    if (written.written) armWrites++;
+    const failing = (yield* moveInstances(to, true));
+    if (!failing) {
+      const moved = batches.reduce((n, b) => n + b.instanceIds.length, 0);
+      steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${moved} instance(s) moved in ${batches.length} verified batch(es)` });
+      continue;
+    }
+    const bad = batches[batches.length - 1];
+    steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}` });
+    status('rollback', `rolling the size back to ${written.before}`);
+    const back = must((yield context.df.callActivityWithRetry(ACTIVITY.setVmSize, ARM_RETRY, { ...target, vmSize: written.before })) as StepOutcome<{ before: string; written: boolean }>);
+    if (back.written) armWrites++;
+    yield* moveInstances(written.before, false);
+    const after = (yield* verify({ vmSize: written.before }));
+    rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
+    steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}` });
+    return finish('rolledBack', decision);
+  }
+  return finish('succeeded', decision);
+};
+
+df.app.orchestration(ORCHESTRATOR.applySchedule, applyScheduleOrchestrator);

@@ -1,0 +1,221 @@
+/**
+ * Schedules end to end on the local cloud: the production timer function is fired at chosen
+ * instants (the runner's clock is the orchestrations' clock), the tier goes from 4 × Standard_D2s_v5
+ * to 1 × Standard_B2s in the evening and back in the morning with every batch verified, ticks with
+ * nothing to change write nothing to ARM, and a resize batch with a broken instance rolls the size
+ * back with a report.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { testClients } from '../support/armTestClients';
+import { recordObservedActions } from '../support/observedActions';
+
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const RG = 'rg-e2e-schedule';
+const VMSS = 'vmss-friday';
+const EVALUATION_ID = 'friday-schedule-evaluation';
+let cloud: LocalCloudHandle;
+
+interface Status {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+interface Evaluation {
+  evaluatedAt: string;
+  outcome: string;
+  errors: string[];
+  scaleSets: Array<{ name: string; action: string; reason: string; changes: Array<{ field: string; from: unknown; to: unknown }>; changeInstanceId?: string }>;
+}
+interface RunReport {
+  kind: string;
+  outcome: string;
+  reason: string;
+  armWrites: number;
+  steps: Array<{ field: string; from: unknown; to: unknown; status: string; detail: string }>;
+  batches: Array<{ index: number; instanceIds: string[]; passed: number; failed: Array<{ instanceId: string; computerName: string; reason: string }> }>;
+  rollback: { to: string; passed: number; failed: number } | null;
+  instances: Array<{ instanceId: string; computerName: string; vmSize: string; verdict: string; reason: string }>;
+  totals: { instances: number; passed: number; failed: number };
+}
+
+const schedule = (extra: Record<string, unknown> = {}) => ({
+  scaleSets: [
+    {
+      resourceGroup: RG,
+      name: VMSS,
+      timeZone: 'Europe/Berlin',
+      default: { capacity: 1, vmSize: 'Standard_B2s' },
+      periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '07:30', end: '19:00', target: { capacity: 4, vmSize: 'Standard_D2s_v5' } }],
+      resize: { maxBatchInstancePercent: 25 },
+      ...extra,
+    },
+  ],
+});
+
+const api = (route: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+async function status(instanceId: string): Promise<Status> {
+  const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?code=${cloud.masterKey}`);
+  return (await res.json()) as Status;
+}
+
+async function waitDone(instanceId: string, timeoutMs = 90_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await status(instanceId);
+    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    if (Date.now() > deadline) throw new Error(`${instanceId} still ${s.runtimeStatus}: ${JSON.stringify(s.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Fires the production timer at a Berlin wall-clock instant and waits for the evaluation and any change it started. */
+async function tickAt(iso: string): Promise<{ evaluation: Evaluation; run?: RunReport; writes: number }> {
+  const seq = cloud.emulator.requestLog.lastSeq;
+  await cloud.runner.fireTimer('scheduleTimer', new Date(iso));
+  const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+  const started = evaluation.scaleSets.find((s) => s.action === 'started');
+  let run: RunReport | undefined;
+  if (started?.changeInstanceId) {
+    const s = await waitDone(started.changeInstanceId);
+    expect(s.runtimeStatus, JSON.stringify(s.output)).toBe('Completed');
+    run = s.output as RunReport;
+  }
+  await cloud.runner.durableIdle();
+  return { evaluation, run, writes: cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).length };
+}
+
+/** Instance id → VM size, read with the real Compute client (a test's own reads go in the request log, but are not writes). */
+async function instances(): Promise<Array<{ instanceId: string; vmSize: string }>> {
+  const out: Array<{ instanceId: string; vmSize: string }> = [];
+  for await (const vm of testClients(cloud).compute.virtualMachineScaleSetVMs.list(RG, VMSS)) out.push({ instanceId: vm.instanceId ?? '', vmSize: vm.hardwareProfile?.vmSize ?? vm.sku?.name ?? '' });
+  return out.sort((a, b) => Number(a.instanceId) - Number(b.instanceId));
+}
+const instanceSizes = async (): Promise<string[]> => (await instances()).map((i) => i.vmSize);
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-sched-')),
+    settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
+    runner: { log: () => undefined, timers: 'manual' },
+  });
+  const res = await api('deployments', { method: 'POST', body: JSON.stringify({ ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 4, vmSize: 'Standard_D2s_v5', overprovision: false } }) });
+  expect(res.status).toBe(202);
+  const deployed = await waitDone(((await res.json()) as { id: string }).id);
+  expect((deployed.output as { outcome: string }).outcome).toBe('succeeded');
+}, 120_000);
+
+afterAll(async () => {
+  if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'e2e-schedules');
+  await cloud?.close();
+});
+
+describe('right-sizing on a schedule', () => {
+  it('refuses a malformed schedule document with 400 listing every problem, and stores a valid one', async () => {
+    const bad = await api('schedules', {
+      method: 'PUT',
+      body: JSON.stringify({ scaleSets: [{ resourceGroup: RG, name: VMSS, timeZone: 'Mars/Olympus', periods: [{ name: 'x', weekdays: ['funday'], start: '25:00', target: {} }] }] }),
+    });
+    expect(bad.status).toBe(400);
+    const problems = ((await bad.json()) as { problems: string[] }).problems.join('\n');
+    for (const p of ['timeZone', 'weekdays', 'start', 'target']) expect(problems).toContain(p);
+    const good = await api('schedules', { method: 'PUT', body: JSON.stringify(schedule()) });
+    expect(good.status).toBe(200);
+  });
+
+  it('shows current and desired state and the next changes, writing nothing', async () => {
+    const seq = cloud.emulator.requestLog.lastSeq;
+    const res = await api(`schedules?at=${encodeURIComponent('2026-12-01T19:30:00+01:00')}`);
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { valid: boolean; scaleSets: Array<{ current: { capacity: number; vmSize: string }; desired: { capacity: number; vmSize: string; reason: string }; action: string; order: string[]; nextChanges: Array<{ localTime: string; to: unknown }> }> };
+    expect(view.valid).toBe(true);
+    const s = view.scaleSets[0];
+    expect(s?.current).toMatchObject({ capacity: 4, vmSize: 'Standard_D2s_v5' });
+    expect(s?.desired).toMatchObject({ capacity: 1, vmSize: 'Standard_B2s' });
+    expect(s?.action).toBe('change');
+    expect(s?.order).toEqual(['capacity', 'vmSize']);
+    expect(s?.nextChanges[0]?.localTime).toMatch(/^2026-12-02T07:30:00\.000\+01:00$/);
+    expect((await api('schedules?at=yesterday')).status).toBe(400);
+    expect(cloud.emulator.requestLog.entries({ since: seq, writesOnly: true })).toHaveLength(0);
+  });
+
+  it('goes 4 × D2s_v5 → 1 × B2s in the evening and back in the morning, each batch verified, writing only when something changes', async () => {
+    // Tuesday noon in Berlin: business hours, already as desired.
+    const noon = await tickAt('2026-12-01T12:00:00+01:00');
+    expect(noon.evaluation.scaleSets[0]?.action).toBe('none');
+    expect(noon.writes).toBe(0);
+
+    // Tuesday 20:00: scale in to 1 first, then resize that one instance.
+    const evening = await tickAt('2026-12-01T20:00:00+01:00');
+    expect(evening.evaluation.scaleSets[0]?.action).toBe('started');
+    expect(evening.run?.outcome).toBe('succeeded');
+    expect(evening.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['capacity:4→1:succeeded', 'vmSize:Standard_D2s_v5→Standard_B2s:succeeded']);
+    expect(evening.run?.batches).toHaveLength(1);
+    expect(evening.run?.batches[0]?.failed).toEqual([]);
+    expect(evening.run?.instances).toHaveLength(1);
+    expect(evening.run?.instances[0]).toMatchObject({ vmSize: 'Standard_B2s', verdict: 'pass' });
+    expect(evening.run?.armWrites).toBe(3); // capacity PATCH, size PATCH, one manual upgrade
+    expect(await instanceSizes()).toEqual(['Standard_B2s']);
+
+    // Later that evening: nothing to change, nothing written.
+    const late = await tickAt('2026-12-01T23:05:00+01:00');
+    expect(late.evaluation.scaleSets[0]?.action).toBe('none');
+    expect(late.writes).toBe(0);
+
+    // Wednesday 07:35: resize the one instance first, then scale out to 4 on the new size.
+    const morning = await tickAt('2026-12-02T07:35:00+01:00');
+    expect(morning.run?.outcome).toBe('succeeded');
+    expect(morning.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s→Standard_D2s_v5:succeeded', 'capacity:1→4:succeeded']);
+    expect(morning.run?.instances).toHaveLength(3); // the new instances, verified on the new size
+    expect(morning.run?.instances.every((i) => i.verdict === 'pass' && i.vmSize === 'Standard_D2s_v5')).toBe(true);
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2s_v5'));
+  }, 180_000);
+
+  it('halts a resize at a failing batch and rolls the size back, with a report; the next tick holds instead of flapping', async () => {
+    // A one-day override asks for a larger size at full capacity: four batches of one instance.
+    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(schedule({ overrides: [{ date: '2026-12-03', target: { vmSize: 'Standard_D4s_v5' }, reason: 'load test' }] })) })).status).toBe(200);
+    const sorted = (await instances()).map((i) => i.instanceId);
+    expect(sorted).toHaveLength(4);
+    const broken = sorted[1] ?? '';
+    cloud.emulator.faults.add({ instance: { vmss: VMSS, instanceId: broken }, page: 'page500' });
+
+    const tick = await tickAt('2026-12-03T10:00:00+01:00');
+    const run = tick.run as RunReport;
+    expect(run.outcome).toBe('rolledBack');
+    expect(run.batches.map((b) => b.instanceIds)).toEqual([[sorted[0]], [broken]]);
+    expect(run.batches[0]?.failed).toEqual([]);
+    expect(run.batches[1]?.failed).toEqual([expect.objectContaining({ instanceId: broken, reason: expect.stringContaining('page: HTTP 500') as unknown })]);
+    expect(run.steps.map((s) => `${s.field}:${s.status}`)).toEqual(['vmSize:failed', 'rollback:failed']);
+    expect(run.steps[0]?.detail).toContain('batch 2 failed');
+    expect(run.rollback?.to).toBe('Standard_D2s_v5');
+    expect(run.rollback?.failed).toBe(1); // the broken instance is still broken, on its old size
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2s_v5'));
+
+    // The next tick does not try the same resize again at once.
+    const next = await tickAt('2026-12-03T10:05:00+01:00');
+    expect(next.evaluation.scaleSets[0]?.action).toBe('held');
+    expect(next.evaluation.scaleSets[0]?.reason).toContain('rolled back');
+    expect(next.writes).toBe(0);
+
+    // Fixed: an operator's evaluation retries now and the resize goes through, batch by batch.
+    cloud.emulator.faults.add({ instance: { vmss: VMSS, instanceId: broken }, page: null });
+    const res = await api('schedules/evaluate', { method: 'POST', body: JSON.stringify({ dryRun: true }) });
+    expect(res.status).toBe(202);
+    const dry = (await waitDone(EVALUATION_ID)).output as Evaluation;
+    expect(dry.scaleSets[0]?.action).toBe('wouldChange');
+    const real = await api('schedules/evaluate', { method: 'POST', body: '{}' });
+    expect(real.status).toBe(202);
+    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+    expect(evaluation.scaleSets[0]?.action).toBe('started');
+    const done = (await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '')).output as RunReport;
+    expect(done.outcome).toBe('succeeded');
+    expect(done.batches).toHaveLength(4);
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D4s_v5'));
+    expect((await api('schedules/evaluate', { method: 'POST', body: '{"dryRun":"yes"}' })).status).toBe(400);
+  }, 180_000);
+});
