@@ -15,6 +15,7 @@ import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const RG = 'rg-e2e-schedule';
+const ROLLING_RG = 'rg-e2e-schedule-rolling';
 const VMSS = 'vmss-friday';
 const EVALUATION_ID = 'friday-schedule-evaluation';
 let cloud: LocalCloudHandle;
@@ -104,10 +105,18 @@ beforeAll(async () => {
     settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
     runner: { log: () => undefined, timers: 'manual' },
   });
-  const res = await api('deployments', { method: 'POST', body: JSON.stringify({ ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 4, vmSize: 'Standard_D2s_v5', overprovision: false } }) });
-  expect(res.status).toBe(202);
-  const deployed = await waitDone(((await res.json()) as { id: string }).id);
-  expect((deployed.output as { outcome: string }).outcome).toBe('succeeded');
+  // Both tiers are deployed before the tests move the clock ahead: the setup script's SAS is signed
+  // for "now", and Azurite checks it against the real time.
+  const specs = [
+    { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 4, vmSize: 'Standard_D2s_v5', overprovision: false } },
+    { ...example, resourceGroup: ROLLING_RG, scaleSet: { ...example.scaleSet, capacity: 3, overprovision: false, upgradePolicy: { mode: 'Rolling', maxBatchInstancePercent: 34 } } },
+  ];
+  for (const spec of specs) {
+    const res = await api('deployments', { method: 'POST', body: JSON.stringify(spec) });
+    expect(res.status).toBe(202);
+    const deployed = (await waitDone(((await res.json()) as { id: string }).id)).output as { outcome: string };
+    expect(deployed.outcome, JSON.stringify(deployed).slice(0, 2000)).toBe('succeeded');
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -217,5 +226,22 @@ describe('right-sizing on a schedule', () => {
     expect(done.batches).toHaveLength(4);
     expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D4s_v5'));
     expect((await api('schedules/evaluate', { method: 'POST', body: '{"dryRun":"yes"}' })).status).toBe(400);
+  }, 180_000);
+
+  it('resizes a Rolling scale set through the platform rolling upgrade, then verifies every instance on the new size', async () => {
+    const rg = ROLLING_RG;
+    const doc = {
+      scaleSets: [{ resourceGroup: rg, name: VMSS, timeZone: 'America/New_York', periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '06:00', target: { vmSize: 'Standard_B2s' } }] }],
+    };
+    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(200);
+    const tick = await tickAt('2026-12-04T23:00:00-05:00');
+    const run = tick.run as RunReport;
+    expect(run.outcome).toBe('succeeded');
+    expect(run.steps.map((s) => `${s.field}:${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s:succeeded']);
+    expect(run.instances).toHaveLength(3);
+    expect(run.instances.every((i) => i.vmSize === 'Standard_B2s' && i.verdict === 'pass')).toBe(true);
+    // Writes: the size PATCH only — the platform moved the instances, no manual upgrades.
+    expect(run.armWrites).toBe(1);
+    expect(cloud.emulator.requestLog.entries({ since: 0 }).some((e) => /rollingUpgrades/.test(e.path))).toBe(true);
   }, 180_000);
 });

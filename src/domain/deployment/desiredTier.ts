@@ -184,6 +184,7 @@ export function desiredTier(spec: DeploymentSpec, ctx: TierContext): DesiredReso
     ...(ss.zones?.length ? { zones: ss.zones } : {}),
     ...(ss.faultDomainCount !== undefined ? { platformFaultDomainCount: ss.faultDomainCount } : {}),
     overprovision: ss.overprovision,
+    scaleInPolicy: { rules: [ss.scaleInPolicy] },
     upgradePolicy: {
       mode: policy.mode,
       ...(policy.mode === 'Rolling'

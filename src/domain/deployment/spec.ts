@@ -64,6 +64,8 @@ export const deploymentSpecSchema = z
         faultDomainCount: z.number().int().min(1).max(5).optional(),
         dataDiskSizeGB: z.number().int().min(1).max(32767).default(32),
         overprovision: z.boolean().default(true),
+        /** Which instances a scale-in (a schedule's evening, autoscale, a person) removes first. */
+        scaleInPolicy: z.enum(['Default', 'OldestVM', 'NewestVM']).default('Default'),
         upgradePolicy: z
           .object({
             mode: z.enum(['Manual', 'Automatic', 'Rolling']).default('Manual'),
