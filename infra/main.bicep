@@ -44,6 +44,7 @@ param schedulesJson string = ''
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'friday-fleet' }
 var scriptsContainerName = 'friday-scripts'
+var reportsContainerName = 'friday-reports'
 var deploymentContainerName = 'app-package'
 var functionAppName = 'func-friday-${resourceToken}'
 
@@ -59,6 +60,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     scriptsContainerName: scriptsContainerName
+    reportsContainerName: reportsContainerName
     deploymentContainerName: deploymentContainerName
   }
 }
@@ -90,6 +92,7 @@ var appSettings = {
   FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: ''
   FRIDAY_SCRIPTS_ACCOUNT_URL: storage.outputs.blobEndpoint
   FRIDAY_SCRIPTS_CONTAINER: scriptsContainerName
+  FRIDAY_REPORTS_CONTAINER: reportsContainerName
   FRIDAY_SCRIPT_ACCESS: 'sas'
   FRIDAY_SCRIPT_SAS_MINUTES: '60'
   FRIDAY_ADMIN_USERNAME: adminUsername

@@ -25,6 +25,7 @@ export const SETTING_NAMES = [
   'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING',
   'FRIDAY_SCRIPTS_ACCOUNT_URL',
   'FRIDAY_SCRIPTS_CONTAINER',
+  'FRIDAY_REPORTS_CONTAINER',
   'FRIDAY_SCRIPT_ACCESS',
   'FRIDAY_SCRIPT_SAS_MINUTES',
   'FRIDAY_ADMIN_USERNAME',
@@ -64,6 +65,8 @@ const settingsSchema = z.object({
   FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: optionalText,
   FRIDAY_SCRIPTS_ACCOUNT_URL: optionalText,
   FRIDAY_SCRIPTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-scripts'),
+  /** Run reports (same storage account): the fleet page's run history and report links. */
+  FRIDAY_REPORTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-reports'),
   /** How instances read the script: a short-lived read-only SAS URL, or the scale set's managed identity. */
   FRIDAY_SCRIPT_ACCESS: z.enum(['sas', 'managedIdentity']).default('sas'),
   FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60),

@@ -3,6 +3,8 @@ param name string
 param location string
 param tags object = {}
 param scriptsContainerName string
+@description('Run reports (deploy, schedule, repair, verify) the fleet page lists and links to.')
+param reportsContainerName string
 param deploymentContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -32,6 +34,11 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 resource scriptsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: scriptsContainerName
+}
+
+resource reportsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: reportsContainerName
 }
 
 output id string = storage.id

@@ -1,7 +1,8 @@
 /**
  * `npm run local`: starts Azurite, the ARM emulator and the Functions runner with the app, wired
  * together, and prints one line when ready:
- *   FRIDAY_LOCAL_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"functions":[…]}
+ *   FRIDAY_LOCAL_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"functions":[…],"fleetUrl":…}
+ * and then the fleet page's address for a person to open.
  * Stops all three on SIGINT/SIGTERM.
  */
 import { startLocalCloud } from './localCloud';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const fleetUrl = `${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`;
   // Ready only once a stop signal would be handled.
   console.log(
     `FRIDAY_LOCAL_READY ${JSON.stringify({
@@ -32,8 +34,10 @@ async function main(): Promise<void> {
       caCertFile: cloud.caCertFile,
       subscriptionId: cloud.subscriptionId,
       functions: cloud.runner.functions,
+      fleetUrl,
     })}`,
   );
+  console.log(`Fleet page: ${fleetUrl}`);
   console.error(`friday local cloud: app at ${cloud.baseUrl}/api/…, ARM emulator at ${cloud.armEndpoint}, Azurite at ${cloud.azurite.blobEndpoint}. Ctrl-C stops it.`);
 }
 

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     say(`Steps: ${report.steps.map((s) => `${s.name} (${s.writes} write${s.writes === 1 ? '' : 's'}, ${s.durationMs} ms)`).join(', ')}`);
     say(`Result: ${report.outcome.toUpperCase()} — ${report.totals.passed}/${report.totals.instances} instances passed, ${report.armWrites} ARM writes.`);
     say(`Front end: ${report.frontEndUrl ?? '(none)'}  (public address in the emulator: ${report.publicFrontEndUrl ?? '-'})`);
+    say(`Fleet page: ${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`);
   }
   if (exitAfter || !report) {
     await cloud.close();

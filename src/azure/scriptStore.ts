@@ -41,16 +41,19 @@ export function setupCommand(blobName: string): string {
   return `powershell -ExecutionPolicy Unrestricted -File ${blobName}`;
 }
 
-/** The scripts container (also holds the schedule document when FRIDAY_SCHEDULES_BLOB names one). */
-export function containerClient(settings: AppSettings) {
+/**
+ * A container of the app's storage account: the scripts container by default (it also holds the
+ * schedule document when FRIDAY_SCHEDULES_BLOB names one), or another one (run reports).
+ */
+export function containerClient(settings: AppSettings, containerName = settings.FRIDAY_SCRIPTS_CONTAINER) {
   const { BlobServiceClient } = loadBlob();
   if (settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING) {
-    return BlobServiceClient.fromConnectionString(settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING).getContainerClient(settings.FRIDAY_SCRIPTS_CONTAINER);
+    return BlobServiceClient.fromConnectionString(settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING).getContainerClient(containerName);
   }
   if (!settings.FRIDAY_SCRIPTS_ACCOUNT_URL) throw new Error('Set FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING or FRIDAY_SCRIPTS_ACCOUNT_URL for the setup script store.');
   const { DefaultAzureCredential } = loadIdentity();
   const credential = new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
-  return new BlobServiceClient(settings.FRIDAY_SCRIPTS_ACCOUNT_URL, credential).getContainerClient(settings.FRIDAY_SCRIPTS_CONTAINER);
+  return new BlobServiceClient(settings.FRIDAY_SCRIPTS_ACCOUNT_URL, credential).getContainerClient(containerName);
 }
 
 /** Uploads the script unless a blob with its content hash is already there. */

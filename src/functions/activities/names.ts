@@ -15,6 +15,7 @@ export const ACTIVITY = {
   setVmSize: 'setVmSize',
   listStaleInstances: 'listStaleInstances',
   upgradeInstanceBatch: 'upgradeInstanceBatch',
+  recordRun: 'recordRun',
 } as const;
 
 export const ORCHESTRATOR = {

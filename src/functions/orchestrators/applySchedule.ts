@@ -20,6 +20,7 @@ import type { ScheduledScaleSets } from '../activities/readScheduledScaleSets';
 import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { recordedRun } from './recordedRun';
 import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 
 export interface ApplyScheduleInput {
@@ -215,4 +216,4 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   return finish('succeeded', decision);
 };
 
-df.app.orchestration(ORCHESTRATOR.applySchedule, applyScheduleOrchestrator);
+df.app.orchestration(ORCHESTRATOR.applySchedule, recordedRun<ApplyScheduleInput>('schedule', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), applyScheduleOrchestrator));

@@ -16,6 +16,7 @@ import type { DeploymentSpec } from '../../domain/deployment/spec';
 import type { CapacityChange } from '../activities/setCapacity';
 import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { recordedRun } from './recordedRun';
 import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 
 export interface DeployTierInput {
@@ -156,4 +157,4 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
   return report;
 };
 
-df.app.orchestration(ORCHESTRATOR.deployTier, deployTierOrchestrator);
+df.app.orchestration(ORCHESTRATOR.deployTier, recordedRun<DeployTierInput>('deploy', (i) => ({ resourceGroup: i.spec.resourceGroup, name: i.spec.scaleSet.name }), deployTierOrchestrator));

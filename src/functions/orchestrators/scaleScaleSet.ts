@@ -8,6 +8,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import type { StepOutcome } from '../../azure/armStep';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { recordedRun } from './recordedRun';
 import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 
 export interface ScaleScaleSetInput {
@@ -35,4 +36,4 @@ export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (contex
   return { outcome, before: change.value.before, after: change.value.after, armWrites: change.value.written ? 1 : 0, newInstanceIds: change.value.newInstanceIds, frontEndUrl: verification.frontEndUrl, instances: verification.instances, totals: verification.totals, verification };
 };
 
-df.app.orchestration(ORCHESTRATOR.scaleScaleSet, scaleScaleSetOrchestrator);
+df.app.orchestration(ORCHESTRATOR.scaleScaleSet, recordedRun<ScaleScaleSetInput>('scale', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), scaleScaleSetOrchestrator));

@@ -11,6 +11,7 @@ import { batches, judgeFrontEnd, judgeInstance, type Expectations, type FrontEnd
 import type { CollectedFacts } from '../activities/collectInstanceFacts';
 import type { FrontEndAnswer } from '../activities/probeFrontEnd';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { recordedRun } from './recordedRun';
 
 export interface VerifyScaleSetInput {
   resourceGroup: string;
@@ -99,4 +100,4 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   return report;
 };
 
-df.app.orchestration(ORCHESTRATOR.verifyScaleSet, verifyScaleSetOrchestrator);
+df.app.orchestration(ORCHESTRATOR.verifyScaleSet, recordedRun<VerifyScaleSetInput>('verify', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), verifyScaleSetOrchestrator));

@@ -11,6 +11,7 @@ import type { StepOutcome } from '../../azure/armStep';
 import { planRepairs, type RepairHistoryEntry } from '../../domain/repair/planRepairs';
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { recordedRun } from './recordedRun';
 import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 
 export interface WatchInput {
@@ -59,6 +60,8 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   let failing: InstanceVerdict[] = report.instances.filter((i) => i.verdict === 'fail');
   for (const i of report.instances) if (i.verdict === 'pass') verifiedSet.add(i.instanceId);
   let healthy = report.totals.passed;
+  // The verdict each instance ends this round with (after repairs), for the run's record.
+  const finalVerdicts = new Map(report.instances.map((i) => [i.instanceId, i]));
 
   // Repair: reimage, verify; still failing → replace, verify the replacement.
   for (let pass = 0; pass < 2 && failing.length > 0; pass++) {
@@ -74,7 +77,9 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
       for (const id of ids) history.push({ instanceId: id, action, at: now() });
       const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
       const after: VerificationReport = yield* verify(checkIds);
+      if (action === 'replace') for (const id of ids) finalVerdicts.delete(id);
       for (const i of after.instances) {
+        finalVerdicts.set(i.instanceId, i);
         const replacedBy = action === 'replace' ? ` (replaces ${ids.join(', ')})` : '';
         actions.push({ at: now(), instanceId: i.instanceId, action, result: `${i.verdict}${replacedBy}: ${i.reason}` });
         if (i.verdict === 'pass') {
@@ -107,7 +112,24 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   }
   const finalFailing = failing.map((f) => ({ instanceId: f.instanceId, reason: f.reason }));
   context.df.setCustomStatus({ step: 'done', rounds: state.rounds, failing: finalFailing.length });
-  return { kind: 'watch', scaleSet: target, rounds: state.rounds, reasons: state.reasons, actions: state.actions, failing: finalFailing, repairHistory: state.repairHistory, verified: state.verified, lastReport: report };
+  const instances = [...finalVerdicts.values()].sort((a, b) => Number(a.instanceId) - Number(b.instanceId));
+  const passed = instances.filter((i) => i.verdict === 'pass').length;
+  return {
+    kind: 'watch',
+    outcome: finalFailing.length === 0 ? 'succeeded' : 'failed',
+    reason: `scale events: ${state.reasons.slice(-3).join('; ')}`,
+    scaleSet: target,
+    rounds: state.rounds,
+    reasons: state.reasons,
+    actions: state.actions,
+    failing: finalFailing,
+    repairHistory: state.repairHistory,
+    verified: state.verified,
+    instances,
+    totals: { instances: instances.length, passed, failed: instances.length - passed },
+    verifiedAt: context.df.currentUtcDateTime.toISOString(),
+    lastReport: report,
+  };
 };
 
-df.app.orchestration(ORCHESTRATOR.watchScaleSet, watchScaleSetOrchestrator);
+df.app.orchestration(ORCHESTRATOR.watchScaleSet, recordedRun<WatchInput>('repair', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), watchScaleSetOrchestrator));

@@ -1,0 +1,137 @@
+/**
+ * The fleet page's data: per scale set what ARM says now, joined with the verdicts its runs
+ * established, the schedule's next changes, its recent runs and what is running. Pure: every
+ * input is passed in, so the page shows exactly what the reports say.
+ */
+import type { ScaleSetDecision } from '../schedule/schedulePlan';
+import type { RunKind, RunRecord } from './runRecord';
+
+export interface FleetInstanceFacts {
+  instanceId: string;
+  computerName: string;
+  zone: string | null;
+  privateIp: string | null;
+  vmSize: string;
+  powerState: string | null;
+  provisioningState: string;
+}
+
+export interface ScaleSetNow {
+  vmSize: string;
+  capacity: number;
+  upgradePolicy: string;
+  zones: string[];
+  frontEndUrl: string | null;
+  publicFrontEndUrl: string | null;
+  instances: FleetInstanceFacts[];
+}
+
+export interface RunningOrchestration {
+  instanceId: string;
+  name: string;
+  createdTime: string;
+  customStatus: unknown;
+}
+
+export interface FleetInstance extends FleetInstanceFacts {
+  verdict: 'pass' | 'fail' | 'unverified';
+  reason: string;
+  verifiedAt: string | null;
+  verifiedBy: string | null;
+}
+
+export interface FleetScaleSet {
+  resourceGroup: string;
+  name: string;
+  exists: boolean;
+  error: string | null;
+  vmSize: string | null;
+  capacity: number | null;
+  upgradePolicy: string | null;
+  zones: string[];
+  frontEndUrl: string | null;
+  publicFrontEndUrl: string | null;
+  instances: FleetInstance[];
+  totals: { instances: number; passed: number; failed: number; unverified: number };
+  schedule: { timeZone: string; desired: ScaleSetDecision['desired']; action: ScaleSetDecision['action']; reason: string; nextChanges: ScaleSetDecision['nextChanges'] } | null;
+  runs: Array<{ runId: string; kind: RunKind; runtimeStatus: string; outcome: string; summary: string; startedAt: string; finishedAt: string; durationMs: number; reportUrl: string }>;
+  running: Array<{ instanceId: string; kind: string; startedAt: string; step: string; message: string; done: number | null; total: number | null }>;
+}
+
+const KIND_BY_ORCHESTRATOR: Record<string, string> = {
+  deployTier: 'deploy',
+  scaleScaleSet: 'scale',
+  applySchedule: 'schedule',
+  watchScaleSet: 'repair',
+  verifyScaleSet: 'verify',
+  evaluateSchedules: 'evaluation',
+};
+
+/** A running orchestration's progress, from the custom status the orchestrators set. */
+export function describeRunning(r: RunningOrchestration): FleetScaleSet['running'][number] {
+  const s = (r.customStatus ?? {}) as { step?: string; message?: string; instancesProbed?: number; instancesTotal?: number; batch?: number; batches?: number; steps?: string[]; stepsDone?: string[] };
+  const pair: [number, number] | null =
+    s.batches !== undefined ? [(s.batch ?? 1) - 1, s.batches] : s.instancesTotal !== undefined ? [s.instancesProbed ?? 0, s.instancesTotal] : s.steps ? [s.stepsDone?.length ?? 0, s.steps.length] : null;
+  return {
+    instanceId: r.instanceId,
+    kind: KIND_BY_ORCHESTRATOR[r.name] ?? r.name,
+    startedAt: r.createdTime,
+    step: s.step ?? 'running',
+    message: s.message ?? '',
+    done: pair ? pair[0] : null,
+    total: pair ? pair[1] : null,
+  };
+}
+
+export function buildScaleSetView(options: {
+  resourceGroup: string;
+  name: string;
+  now: ScaleSetNow | { error: string };
+  /** Newest first, each with the link to its full report. */
+  records: Array<{ record: RunRecord; reportUrl: string }>;
+  schedule?: ScaleSetDecision;
+  running: RunningOrchestration[];
+}): FleetScaleSet {
+  const verdictOf = (instance: FleetInstanceFacts): Pick<FleetInstance, 'verdict' | 'reason' | 'verifiedAt' | 'verifiedBy'> => {
+    for (const { record } of options.records) {
+      const v = record.instances.find((i) => i.instanceId === instance.instanceId);
+      // An instance id reused by a recreated scale set is another machine: its name tells.
+      if (v && (!v.computerName || v.computerName.toLowerCase() === instance.computerName.toLowerCase())) {
+        return { verdict: v.verdict, reason: v.reason, verifiedAt: record.verifiedAt, verifiedBy: record.runId };
+      }
+    }
+    return { verdict: 'unverified', reason: 'not verified yet', verifiedAt: null, verifiedBy: null };
+  };
+  const current = 'error' in options.now ? null : options.now;
+  const instances = (current?.instances ?? []).map((i) => ({ ...i, ...verdictOf(i) }));
+  const count = (v: FleetInstance['verdict']): number => instances.filter((i) => i.verdict === v).length;
+  return {
+    resourceGroup: options.resourceGroup,
+    name: options.name,
+    exists: current !== null,
+    error: 'error' in options.now ? options.now.error : null,
+    vmSize: current?.vmSize ?? null,
+    capacity: current?.capacity ?? null,
+    upgradePolicy: current?.upgradePolicy ?? null,
+    zones: current?.zones ?? [],
+    frontEndUrl: current?.frontEndUrl ?? null,
+    publicFrontEndUrl: current?.publicFrontEndUrl ?? null,
+    instances,
+    totals: { instances: instances.length, passed: count('pass'), failed: count('fail'), unverified: count('unverified') },
+    schedule: options.schedule
+      ? { timeZone: options.schedule.timeZone, desired: options.schedule.desired, action: options.schedule.action, reason: options.schedule.reason, nextChanges: options.schedule.nextChanges }
+      : null,
+    runs: options.records.map(({ record, reportUrl }) => ({
+      runId: record.runId,
+      kind: record.kind,
+      runtimeStatus: record.runtimeStatus,
+      outcome: record.outcome,
+      summary: record.summary,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+      durationMs: record.durationMs,
+      reportUrl,
+    })),
+    running: options.running.map(describeRunning),
+  };
+}

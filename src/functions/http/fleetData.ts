@@ -1,0 +1,80 @@
+/**
+ * GET /api/fleet/data — the fleet page's JSON: every scale set friday-fleet has run something on
+ * or has a schedule for, with what ARM says now (paged lists only), each instance's last verdict,
+ * the schedule's next changes, recent runs with report links, and running orchestrations.
+ * Answers are cached for a few seconds so open pages refreshing do not multiply ARM reads.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { describeArmError } from '../../azure/armErrors';
+import { listRecordedScaleSets, listRunRecordNames, readRunRecord } from '../../azure/runReports';
+import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
+import { buildScaleSetView, describeRunning, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
+import type { RunRecord } from '../../domain/fleet/runRecord';
+import { loadSettings } from '../../settings';
+import { collectInstanceFacts } from '../activities/collectInstanceFacts';
+import { scheduleView } from './schedules';
+
+export interface FleetData {
+  generatedAt: string;
+  scaleSets: FleetScaleSet[];
+  scheduleErrors: string[];
+  evaluation: ReturnType<typeof describeRunning> | null;
+}
+
+const RUNS_SHOWN = 8;
+const CACHE_MS = 3000;
+let cache: { at: number; data: FleetData } | undefined;
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
+  const settings = loadSettings();
+  const [recorded, schedules, active] = await Promise.all([
+    listRecordedScaleSets(settings),
+    scheduleView({ at: now, client }),
+    client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew] }),
+  ]);
+  const running: RunningOrchestration[] = active.map((s) => ({ instanceId: s.instanceId, name: s.name, createdTime: new Date(s.createdTime).toISOString(), customStatus: s.customStatus }));
+  const key = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
+  const targets = new Map<string, { resourceGroup: string; name: string }>();
+  for (const s of schedules.scaleSets) targets.set(key(s.resourceGroup, s.name), { resourceGroup: s.resourceGroup, name: s.name });
+  for (const s of recorded) if (!targets.has(key(s.resourceGroup, s.name))) targets.set(key(s.resourceGroup, s.name), s);
+
+  const scaleSets = await mapLimited([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
+    const [facts, names] = await Promise.all([collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })), listRunRecordNames(settings, target)]);
+    const records = (await Promise.all(names.slice(0, RUNS_SHOWN).map(async (name) => ({ name, record: await readRunRecord(settings, name) })))).filter((r): r is { name: string; record: RunRecord } => r.record !== null);
+    const ids = new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: target.resourceGroup, scaleSetName: target.name })));
+    return buildScaleSetView({
+      ...target,
+      now: facts.ok
+        ? { ...facts.value, instances: facts.value.instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, zone: i.zone, privateIp: i.privateIp, vmSize: i.vmSize, powerState: i.powerState, provisioningState: i.provisioningState })) }
+        : { error: `${facts.failure.code}: ${facts.failure.message}` },
+      records: records.map(({ name, record }) => ({ record, reportUrl: `fleet/reports/${name}` })),
+      schedule: schedules.scaleSets.find((s) => key(s.resourceGroup, s.name) === key(target.resourceGroup, target.name)),
+      running: running.filter((r) => ids.has(r.instanceId)),
+    });
+  });
+  const evaluation = running.find((r) => r.instanceId === SCHEDULE_EVALUATION_ID);
+  return { generatedAt: now.toISOString(), scaleSets: scaleSets.sort((a, b) => key(a.resourceGroup, a.name).localeCompare(key(b.resourceGroup, b.name))), scheduleErrors: schedules.errors, evaluation: evaluation ? describeRunning(evaluation) : null };
+}
+
+export async function fleetData(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const nowMs = Date.now();
+  if (!cache || nowMs - cache.at > CACHE_MS || request.query.get('fresh') === '1') cache = { at: nowMs, data: await loadFleet(df.getClient(context), new Date(nowMs)) };
+  return { status: 200, jsonBody: cache.data, headers: { 'cache-control': 'no-store' } };
+}
+
+app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: fleetData });

@@ -1,0 +1,122 @@
+/**
+ * The fleet page in a real browser (Debian's Chromium, headless, driven by playwright-core) on the
+ * local cloud after a deployment: instances with their verdicts, a broken one shown failed with
+ * its reason, the schedule's next changes, the runs with report links, and a refresh that updates
+ * the page without reloading it. Saves a screenshot under test/artifacts/ (git-ignored).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const RG = 'rg-fleet-page';
+const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
+const CHROMIUM = process.env.FRIDAY_CHROMIUM ?? '/usr/bin/chromium';
+let cloud: LocalCloudHandle;
+let browser: Browser;
+let page: Page;
+
+const api = (route: string, body?: unknown): Promise<Response> =>
+  fetch(`${cloud.baseUrl}/api/${route}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+async function runToEnd(res: Response): Promise<{ runtimeStatus: string; output: unknown }> {
+  expect(res.status).toBe(202);
+  const { statusQueryGetUri } = (await res.json()) as { statusQueryGetUri: string };
+  for (;;) {
+    const s = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string; output: unknown };
+    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run \`npm run browser:install\` (Debian package chromium) or set FRIDAY_CHROMIUM.`);
+  const schedules = {
+    scaleSets: [
+      {
+        resourceGroup: RG,
+        name: 'vmss-friday',
+        timeZone: 'Asia/Seoul',
+        default: { capacity: 1, vmSize: 'Standard_B2s' },
+        periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '19:00', target: { capacity: 3, vmSize: 'Standard_D2s_v5' } }],
+      },
+    ],
+  };
+  cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-fleet-')), settings: { FRIDAY_SCHEDULES: JSON.stringify(schedules) }, runner: { log: () => undefined, timers: 'manual' } });
+  const deployed = await runToEnd(await api('deployments', { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, overprovision: false } }));
+  expect((deployed.output as { outcome: string }).outcome).toBe('succeeded');
+  // Break one instance's page and verify on demand: the page must show it failed, with the reason.
+  cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '1' }, page: 'page500' });
+  const verified = await runToEnd(await api('scalesets/vmss-friday/verify', { resourceGroup: RG }));
+  expect((verified.output as { totals: { failed: number } }).totals.failed).toBe(1);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.close();
+});
+
+describe('fleet page', () => {
+  it('refuses requests without the function key', async () => {
+    expect((await fetch(`${cloud.baseUrl}/api/fleet`)).status).toBe(401);
+    expect((await fetch(`${cloud.baseUrl}/api/fleet/data`)).status).toBe(401);
+  });
+
+  it('shows each instance with its verdict, the broken one failed with its reason, the schedule and the runs', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`);
+    const section = page.locator('section[data-scaleset="vmss-friday"]');
+    await section.waitFor({ timeout: 15_000 });
+    const rows = section.locator('tr[data-instance]');
+    await expect.poll(() => rows.count()).toBe(3);
+    const broken = section.locator('tr[data-instance="1"]');
+    expect(await broken.getAttribute('data-verdict')).toBe('fail');
+    expect(await broken.locator('.badge').textContent()).toBe('fail');
+    expect(await broken.locator('td.reason').textContent()).toBe('page: HTTP 500');
+    for (const id of ['0', '2']) {
+      const row = section.locator(`tr[data-instance="${id}"]`);
+      expect(await row.getAttribute('data-verdict')).toBe('pass');
+      expect(await row.textContent()).toMatch(/friday00000[02]/);
+    }
+    const text = (await section.textContent()) ?? '';
+    expect(text).toContain('Standard_D2s_v5');
+    expect(text).toContain('Manual');
+    expect(text).toContain('Asia/Seoul');
+    expect(await section.locator('ol.timeline li').count()).toBeGreaterThan(0);
+    expect(await section.locator('a[href^="http://127.0.0.1"]').count()).toBe(1); // the front end
+    // Runs: the verification and the deployment, newest first, each with a working report link.
+    const runKinds = await section.locator('table').nth(1).locator('tbody tr td:first-child').allTextContents();
+    expect(runKinds.slice(0, 2)).toEqual(['verify', 'deploy']);
+    const reportHref = (await section.locator('a', { hasText: 'report' }).first().getAttribute('href')) ?? '';
+    const report = (await (await fetch(new URL(reportHref, `${cloud.baseUrl}/api/fleet`))).json()) as { kind: string; instances: Array<{ instanceId: string; verdict: string }> };
+    expect(report.kind, JSON.stringify(report).slice(0, 500) + reportHref).toBe('verify');
+    expect(report.instances.find((i) => i.instanceId === '1')?.verdict).toBe('fail');
+    // Accessible names: every table has a caption, the status line is a live region.
+    expect(await page.locator('table:not(:has(caption))').count()).toBe(0);
+    expect(await page.locator('#status[role="status"][aria-live="polite"]').count()).toBe(1);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-page.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('refreshes without a full reload: a repaired instance turns to pass', async () => {
+    await page.evaluate('window.marker = "same document"');
+    cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '1' }, page: null });
+    await runToEnd(await api('scalesets/vmss-friday/verify', { resourceGroup: RG }));
+    await new Promise((r) => setTimeout(r, 3100)); // past the data endpoint's short cache
+    await page.click('#refresh');
+    const row = page.locator('section[data-scaleset="vmss-friday"] tr[data-instance="1"]');
+    await expect.poll(() => row.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    expect(await page.evaluate('window.marker')).toBe('same document');
+    expect(await page.locator('#status').textContent()).toMatch(/^Updated /);
+  }, 30_000);
+});

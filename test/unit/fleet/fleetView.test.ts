@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { buildScaleSetView, describeRunning } from '../../../src/domain/fleet/fleetView';
+import { runRecordFrom, runRecordName } from '../../../src/domain/fleet/runRecord';
+
+const scaleSet = { resourceGroup: 'rg-Web', name: 'vmss-friday' };
+const t = (iso: string) => new Date(iso);
+const instance = (id: string, name: string) => ({ instanceId: id, computerName: name, zone: '1', privateIp: `10.0.1.${4 + Number(id)}`, vmSize: 'Standard_D2s_v5', powerState: 'PowerState/running', provisioningState: 'Succeeded' });
+
+describe('run records', () => {
+  it('keep the verdicts, outcome and a summary of a finished run', () => {
+    const r = runRecordFrom({
+      runId: 'friday-change-x',
+      kind: 'deploy',
+      scaleSet,
+      startedAt: t('2026-11-25T10:00:00Z'),
+      finishedAt: t('2026-11-25T10:02:30Z'),
+      result: { outcome: 'failed', totals: { instances: 2, passed: 1, failed: 1 }, instances: [{ instanceId: '0', computerName: 'friday000000', privateIp: null, zone: '1', verdict: 'pass', reason: 'ok' }, { instanceId: '1', computerName: 'friday000001', privateIp: null, zone: '2', verdict: 'fail', reason: 'page: HTTP 500' }], verification: { verifiedAt: '2026-11-25T10:02:29.000Z' } },
+    });
+    expect(r).toMatchObject({ runtimeStatus: 'Completed', outcome: 'failed', durationMs: 150_000, verifiedAt: '2026-11-25T10:02:29.000Z', summary: '1/2 instances passed' });
+    expect(r.instances.map((i) => i.verdict)).toEqual(['pass', 'fail']);
+    expect(runRecordName(r)).toBe('rg-web/vmss-friday/20261125t100000000z_deploy_friday-change-x.json');
+  });
+
+  it('record a failed run with its error and no verdicts', () => {
+    const r = runRecordFrom({ runId: 'id', kind: 'schedule', scaleSet, startedAt: t('2026-11-25T10:00:00Z'), finishedAt: t('2026-11-25T10:00:05Z'), error: "Step 'vmSize' failed: OperationNotAllowed" });
+    expect(r).toMatchObject({ runtimeStatus: 'Failed', outcome: 'error', instances: [], verifiedAt: null });
+    expect(r.summary).toContain('OperationNotAllowed');
+  });
+});
+
+describe('fleet view', () => {
+  const older = runRecordFrom({ runId: 'deploy', kind: 'deploy', scaleSet, startedAt: t('2026-11-25T09:00:00Z'), finishedAt: t('2026-11-25T09:05:00Z'), result: { outcome: 'succeeded', instances: [{ instanceId: '0', computerName: 'friday000000', verdict: 'pass', reason: 'ok' }, { instanceId: '1', computerName: 'friday000001', verdict: 'pass', reason: 'ok' }] } });
+  const newer = runRecordFrom({ runId: 'verify', kind: 'verify', scaleSet, startedAt: t('2026-11-25T11:00:00Z'), finishedAt: t('2026-11-25T11:00:02Z'), result: { instances: [{ instanceId: '1', computerName: 'friday000001', verdict: 'fail', reason: 'page: HTTP 500' }] } });
+
+  it('takes each instance verdict from the newest run that verified it; unknown instances are unverified', () => {
+    const view = buildScaleSetView({
+      ...scaleSet,
+      now: { vmSize: 'Standard_D2s_v5', capacity: 3, upgradePolicy: 'Manual', zones: ['1'], frontEndUrl: null, publicFrontEndUrl: null, instances: [instance('0', 'friday000000'), instance('1', 'friday000001'), instance('2', 'friday000002')] },
+      records: [newer, older].map((record) => ({ record, reportUrl: 'x' })),
+      running: [],
+    });
+    expect(view.instances.map((i) => `${i.instanceId}:${i.verdict}:${i.verifiedBy ?? '-'}`)).toEqual(['0:pass:deploy', '1:fail:verify', '2:unverified:-']);
+    expect(view.totals).toEqual({ instances: 3, passed: 1, failed: 1, unverified: 1 });
+    expect(view.runs.map((r) => r.kind)).toEqual(['verify', 'deploy']);
+  });
+
+  it('does not give a recreated scale set\'s instance the verdict of another machine with the same id', () => {
+    const view = buildScaleSetView({ ...scaleSet, now: { vmSize: 'x', capacity: 1, upgradePolicy: 'Manual', zones: [], frontEndUrl: null, publicFrontEndUrl: null, instances: [instance('0', 'web000000')] }, records: [{ record: older, reportUrl: 'x' }], running: [] });
+    expect(view.instances[0]?.verdict).toBe('unverified');
+  });
+
+  it('shows a scale set ARM cannot read, and running work with its progress', () => {
+    const view = buildScaleSetView({ ...scaleSet, now: { error: 'ResourceNotFound: gone' }, records: [], running: [{ instanceId: 'friday-change-x', name: 'applySchedule', createdTime: '2026-11-25T11:00:00Z', customStatus: { step: 'vmSize', message: 'resizing: batch 2/4', batch: 2, batches: 4 } }] });
+    expect(view).toMatchObject({ exists: false, error: 'ResourceNotFound: gone', instances: [] });
+    expect(view.running[0]).toMatchObject({ kind: 'schedule', step: 'vmSize', done: 1, total: 4 });
+    expect(describeRunning({ instanceId: 'v', name: 'verifyScaleSet', createdTime: '', customStatus: { step: 'probes', instancesProbed: 0, instancesTotal: 1000 } })).toMatchObject({ kind: 'verify', done: 0, total: 1000 });
+  });
+});
