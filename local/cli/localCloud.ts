@@ -46,15 +46,10 @@ function packageRoot(): string {
   return dir;
 }
 
-export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloudHandle> {
-  const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), '.local'));
-  mkdirSync(dataDir, { recursive: true });
-  const repoRoot = packageRoot();
-  const [azurite, emulator] = await Promise.all([
-    startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
-    startEmulator({ stateDir: path.join(dataDir, 'emulator'), ...options.emulator }),
-  ]);
-  const settings: Record<string, string> = {
+/** The app settings that point the app at this local cloud (also used to start a runner as a separate process). */
+export function localAppSettings(options: { azurite: { connectionString: string }; emulator: Pick<EmulatorHandle, 'subscriptionId' | 'armEndpoint' | 'caCertFile' | 'adminUrl'>; extra?: Record<string, string> }): Record<string, string> {
+  const { azurite, emulator } = options;
+  return {
     FUNCTIONS_WORKER_RUNTIME: 'node',
     AzureWebJobsStorage: azurite.connectionString,
     TASK_HUB_NAME: 'fridaylocal',
@@ -67,8 +62,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     FRIDAY_SCRIPTS_CONTAINER: 'friday-scripts',
     FRIDAY_ADMIN_USERNAME: 'fridayadmin',
     FRIDAY_ADMIN_PASSWORD: generatedAdminPassword(),
-    ...(options.settings ?? {}),
+    ...(options.extra ?? {}),
   };
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloudHandle> {
+  const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), '.local'));
+  mkdirSync(dataDir, { recursive: true });
+  const repoRoot = packageRoot();
+  const [azurite, emulator] = await Promise.all([
+    startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
+    startEmulator({ stateDir: path.join(dataDir, 'emulator'), ...options.emulator }),
+  ]);
+  const settings = localAppSettings({ azurite, emulator, extra: options.settings });
   let runner: RunnerHandle;
   try {
     runner = await startRunner({

@@ -316,6 +316,9 @@ export function registerComputeProvider(ctx: ProviderContext): void {
           state.doc.properties.provisioningState = 'Succeeded';
           publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, req.method);
         }),
+      onFailure: () => {
+        state.doc.properties.provisioningState = 'Failed';
+      },
     });
 
   route({

@@ -119,6 +119,8 @@ export interface LroManager {
     work: () => Promise<void> | void;
     /** Route template of the request, so fault injection can fail this LRO (`failLro`). */
     template: string;
+    /** Called when the operation ends Failed: ARM leaves the resource in provisioning state Failed. */
+    onFailure?: (error: { code: string; message: string }) => void;
   }): Record<string, string>;
 }
 

@@ -57,6 +57,7 @@ export class LroRegistry implements LroManager {
             ? { code: error.code, message: error.message }
             : { code: 'InternalOperationError', message: error instanceof Error ? error.message : String(error) };
         if (!(error instanceof ArmError)) this.onError(error);
+        if (op.error) options.onFailure?.(op.error);
       }
       op.endTime = this.clock.now().toISOString();
     };

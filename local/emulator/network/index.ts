@@ -342,6 +342,9 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
             ctx.store.put(final);
             await syncFrontEnds(type, final, id);
           },
+          onFailure: () => {
+            ctx.store.put({ ...doc, properties: { ...doc.properties, provisioningState: 'Failed' } });
+          },
         });
         return { status: existing ? 200 : 201, body: doc, headers, linkedActions: linkedActionsOf(doc.properties) };
       },

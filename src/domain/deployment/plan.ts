@@ -24,6 +24,9 @@ export function comparable(resource: DesiredResource, actual: Record<string, unk
 
 export function planResource(resource: DesiredResource, actual: Record<string, unknown> | undefined): PlannedWrite | undefined {
   if (!actual) return { step: resource.step, action: 'create', kind: resource.kind, name: resource.name, reason: 'does not exist' };
+  // A resource whose last operation failed is re-applied: ARM retries the operation on a new PUT.
+  const state = (actual as { provisioningState?: string; properties?: { provisioningState?: string } }).provisioningState ?? (actual as { properties?: { provisioningState?: string } }).properties?.provisioningState;
+  if (state?.toLowerCase() === 'failed') return { step: resource.step, action: 'update', kind: resource.kind, name: resource.name, reason: 'its last operation failed (provisioning state Failed): re-applied' };
   const diffs = differences(comparable(resource, actual), actual);
   if (diffs.length === 0) return undefined;
   const shown = diffs.slice(0, 3).join('; ');

@@ -93,6 +93,20 @@ export const deploymentSpecSchema = z
   .strict()
   .superRefine((spec, ctx) => {
     const { scaleSet, autoscale } = spec;
+    const space = parseCidr(spec.network.addressSpace);
+    if (!space) ctx.addIssue({ code: 'custom', path: ['network', 'addressSpace'], message: 'is not a valid IPv4 prefix' });
+    const subnets: Array<[string[], string]> = [[['network', 'subnetPrefix'], spec.network.subnetPrefix]];
+    if (spec.frontEnd.applicationGateway) subnets.push([['frontEnd', 'applicationGateway', 'subnetPrefix'], spec.frontEnd.applicationGateway.subnetPrefix]);
+    for (const [path, prefix] of subnets) {
+      const subnet = parseCidr(prefix);
+      if (!subnet) ctx.addIssue({ code: 'custom', path, message: 'is not a valid IPv4 prefix' });
+      else if (space && !(subnet.bits >= space.bits && ((subnet.base & maskOf(space.bits)) >>> 0) === space.base)) ctx.addIssue({ code: 'custom', path, message: `${prefix} is not inside the VNet address space ${spec.network.addressSpace}` });
+      else if (subnet.bits > 29) ctx.addIssue({ code: 'custom', path, message: 'Azure subnets need at least /29' });
+    }
+    const [a, b] = subnets.map(([, p]) => parseCidr(p));
+    if (a && b && ((a.base & maskOf(Math.min(a.bits, b.bits))) >>> 0) === ((b.base & maskOf(Math.min(a.bits, b.bits))) >>> 0)) {
+      ctx.addIssue({ code: 'custom', path: ['frontEnd', 'applicationGateway', 'subnetPrefix'], message: 'overlaps the web subnet' });
+    }
     if (scaleSet.zones?.length && scaleSet.faultDomainCount !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['scaleSet', 'faultDomainCount'], message: 'use either zones or faultDomainCount, not both' });
     }
@@ -117,6 +131,20 @@ export const deploymentSpecSchema = z
       ctx.addIssue({ code: 'custom', path: ['scaleSet', 'upgradePolicy', 'mode'], message: 'Rolling needs the load balancer health probe' });
     }
   });
+
+const maskOf = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
+
+/** `10.0.1.0/24` → base address and prefix length; undefined unless every octet and the length are in range and the base is aligned. */
+function parseCidr(text: string): { base: number; bits: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const base = octets.reduce((acc, o) => ((acc << 8) | o) >>> 0, 0);
+  if (((base & maskOf(bits)) >>> 0) !== base) return undefined;
+  return { base, bits };
+}
 
 export type DeploymentSpec = z.output<typeof deploymentSpecSchema>;
 

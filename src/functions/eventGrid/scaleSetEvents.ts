@@ -29,7 +29,7 @@ export async function scaleSetEvents(event: EventGridEvent, context: InvocationC
     return;
   }
   const instanceId = scaleSetOf(parsed.value.subject)?.instanceId;
-  const signal = await signalWatch({ client, settings, scaleSet: classification.scaleSet, event: { reason: classification.reason, ...(instanceId ? { instanceId } : {}) }, context });
+  const signal = await signalWatch({ client, settings, scaleSet: classification.scaleSet, event: { reason: classification.reason, eventId: parsed.value.id, ...(instanceId ? { instanceId } : {}) }, context });
   context.log(`scale event ${parsed.value.id}: ${classification.reason} → ${signal}`);
 }
 

@@ -13,7 +13,7 @@ import type { AppSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { RecheckEvent, WatchInput } from '../orchestrators/watchScaleSet';
 
-export type WatchSignal = 'started' | 'rechecked' | 'unmanaged';
+export type WatchSignal = 'started' | 'rechecked' | 'unmanaged' | 'duplicate';
 
 /** A scale set friday-fleet manages has a change history under its lock id (no ARM call needed). */
 export async function isManaged(client: DurableClient, settings: AppSettings, ref: ScaleSetRef): Promise<boolean> {
@@ -41,6 +41,8 @@ export async function signalWatch(options: { client: DurableClient; settings: Ap
   };
   if (['Running', 'Pending', 'ContinuedAsNew'].includes(previous.runtimeStatus)) return recheck();
   const carried = previous.name === ORCHESTRATOR.watchScaleSet ? (previous.output as Partial<WatchInput> | null) : null;
+  // A redelivery of an event the last run already handled changes nothing.
+  if (event.eventId && carried?.seenEventIds?.includes(event.eventId)) return 'duplicate';
   const input: WatchInput = {
     resourceGroup: scaleSet.resourceGroup,
     scaleSetName: scaleSet.name,
@@ -50,6 +52,7 @@ export async function signalWatch(options: { client: DurableClient; settings: Ap
     limits: { maxRepairsPerHour: settings.FRIDAY_REPAIR_MAX_PER_HOUR, minHealthy: settings.FRIDAY_REPAIR_MIN_HEALTHY },
     actions: [],
     rounds: 0,
+    seenEventIds: [...(carried?.seenEventIds ?? []), ...(event.eventId ? [event.eventId] : [])].slice(-500),
   };
   try {
     await client.startNew(ORCHESTRATOR.watchScaleSet, { instanceId, input });

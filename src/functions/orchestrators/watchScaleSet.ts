@@ -26,6 +26,8 @@ export interface WatchInput {
   rounds: number;
   /** How long to wait for further events before finishing, in seconds. */
   settleSeconds?: number;
+  /** Event Grid event ids already handled (the last 500): at-least-once redeliveries are dropped. */
+  seenEventIds?: string[];
 }
 
 export interface WatchAction {
@@ -38,7 +40,13 @@ export interface WatchAction {
 export interface RecheckEvent {
   reason: string;
   instanceId?: string;
+  /** The Event Grid event id, when the recheck comes from one. */
+  eventId?: string;
 }
+
+const SEEN_EVENT_IDS = 500;
+/** Events arriving during a round are collected for at most this many waits before going round again. */
+const MAX_COLLECT_WAITS = 10;
 
 export const watchScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<WatchInput>();
@@ -92,21 +100,34 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
     failing = next;
   }
 
-  // More events while we worked? Go round again to verify the latest state.
-  const recheck = context.df.waitForExternalEvent('recheck');
-  const settle = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 2) * 1000));
-  const winner: unknown = yield context.df.Task.any([recheck, settle]);
+  // More events while we worked? Collect them until they stop for a moment (redeliveries of
+  // events already handled are dropped), then go round again to verify the latest state.
+  const seen = new Set(input.seenEventIds ?? []);
+  const fresh: RecheckEvent[] = [];
+  for (let waits = 0; waits < MAX_COLLECT_WAITS; waits++) {
+    const recheck = context.df.waitForExternalEvent('recheck');
+    const settle = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 2) * 1000));
+    const winner: unknown = yield context.df.Task.any([recheck, settle]);
+    if (winner !== recheck) break;
+    if (!settle.isCompleted) settle.cancel();
+    const event = (recheck.result as RecheckEvent | undefined) ?? { reason: 'recheck' };
+    if (event.eventId && seen.has(event.eventId)) continue;
+    if (event.eventId) seen.add(event.eventId);
+    fresh.push(event);
+  }
+  const seenEventIds = [...seen].slice(-SEEN_EVENT_IDS);
   const state: WatchInput = {
     ...input,
     verified: [...verifiedSet].sort((a, b) => Number(a) - Number(b)),
     repairHistory: history.filter((h) => Date.parse(h.at) > context.df.currentUtcDateTime.getTime() - 3600_000),
     actions: actions.slice(-200),
     rounds: input.rounds + 1,
+    seenEventIds,
   };
-  if (winner === recheck) {
-    const event = recheck.result as RecheckEvent | undefined;
-    if (event?.instanceId) state.verified = state.verified.filter((id) => id !== event.instanceId);
-    state.reasons = [...input.reasons, event?.reason ?? 'recheck'].slice(-20);
+  if (fresh.length > 0) {
+    const named = new Set(fresh.map((e) => e.instanceId).filter((id): id is string => id !== undefined));
+    state.verified = state.verified.filter((id) => !named.has(id));
+    state.reasons = [...input.reasons, ...fresh.map((e) => e.reason)].slice(-20);
     context.df.continueAsNew(state);
     return undefined;
   }
@@ -125,6 +146,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
     failing: finalFailing,
     repairHistory: state.repairHistory,
     verified: state.verified,
+    seenEventIds,
     instances,
     totals: { instances: instances.length, passed, failed: instances.length - passed },
     verifiedAt: context.df.currentUtcDateTime.toISOString(),

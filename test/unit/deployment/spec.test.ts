@@ -59,3 +59,24 @@ describe('parseDeploymentSpec', () => {
     expect(rolling.ok).toBe(false);
   });
 });
+
+describe('network prefixes', () => {
+  const network = (n: Record<string, unknown>, frontEnd?: Record<string, unknown>) => parseDeploymentSpec({ ...example, network: { ...(example.network as object), ...n }, ...(frontEnd ? { frontEnd } : {}) });
+  const problems = (r: ReturnType<typeof parseDeploymentSpec>) => (r.ok ? [] : r.problems);
+  it('accepts subnets inside the address space', () => {
+    expect(network({ addressSpace: '10.0.0.0/16', subnetPrefix: '10.0.255.0/24' }).ok).toBe(true);
+    expect(network({ addressSpace: '172.16.0.0/12', subnetPrefix: '172.31.0.0/24' }, { loadBalancer: true, applicationGateway: { subnetPrefix: '172.31.1.0/24' } }).ok).toBe(true);
+  });
+  it.each([
+    [{ subnetPrefix: '10.9.0.0/24' }, 'network.subnetPrefix: 10.9.0.0/24 is not inside the VNet address space 10.0.0.0/16'],
+    [{ subnetPrefix: '10.0.1.5/24' }, 'network.subnetPrefix: is not a valid IPv4 prefix'],
+    [{ addressSpace: '10.0.0.0/33' }, 'network.addressSpace: is not a valid IPv4 prefix'],
+    [{ subnetPrefix: '10.0.1.0/30' }, 'network.subnetPrefix: Azure subnets need at least /29'],
+    [{ addressSpace: '256.0.0.0/8' }, 'network.addressSpace: is not a valid IPv4 prefix'],
+  ])('refuses %j', (n, problem) => {
+    expect(problems(network(n))).toContain(problem);
+  });
+  it('refuses an Application Gateway subnet overlapping the web subnet', () => {
+    expect(problems(network({}, { loadBalancer: true, applicationGateway: { subnetPrefix: '10.0.1.0/25' } }))).toContain('frontEnd.applicationGateway.subnetPrefix: overlaps the web subnet');
+  });
+});

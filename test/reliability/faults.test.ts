@@ -1,0 +1,282 @@
+/**
+ * Reliability under faults, on the local cloud with the production app: ARM faults (429 with and
+ * without Retry-After, 500, 503, timeouts, a long-running operation ending Failed), instances
+ * that hang, fail, lie or drop the connection, a 1000-event storm, a table of bad input, and the
+ * security promises (keys, secrets, RDP). `FRIDAY_SOAK=1` makes the storm and the fault rounds
+ * larger (`npm run test:soak`).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { testClients } from '../support/armTestClients';
+import { recordObservedActions } from '../support/observedActions';
+
+const SOAK = process.env.FRIDAY_SOAK === '1';
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const WEBHOOK_TOKEN = 'reliability-webhook-token-5f2c9a';
+const logs: string[] = [];
+let cloud: LocalCloudHandle;
+
+interface Status {
+  name?: string;
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+interface Report {
+  outcome: string;
+  totals: { instances: number; passed: number; failed: number };
+  armWrites: number;
+  instances: Array<{ instanceId: string; verdict: string; reason: string }>;
+}
+
+const spec = (resourceGroup: string, scaleSet: Record<string, unknown> = {}) => ({ ...example, resourceGroup, scaleSet: { ...example.scaleSet, overprovision: false, ...scaleSet } });
+const post = (route: string, body: unknown, key: string | null = cloud.functionKey): Promise<Response> =>
+  fetch(`${cloud.baseUrl}/api/${route}`, { method: 'POST', headers: { ...(key ? { 'x-functions-key': key } : {}), 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+async function status(id: string): Promise<Status | undefined> {
+  const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}`);
+  return res.status === 404 ? undefined : ((await res.json()) as Status);
+}
+async function waitDone(id: string, timeoutMs = 120_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await status(id);
+    if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    if (Date.now() > deadline) throw new Error(`${id} still ${s?.runtimeStatus ?? 'absent'}: ${JSON.stringify(s?.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+async function deploy(body: unknown): Promise<Status> {
+  const res = await post('deployments', body);
+  expect(res.status).toBe(202);
+  return waitDone(((await res.json()) as { id: string }).id);
+}
+
+/** Resources in a group by type: a re-run must never leave two of anything. */
+async function inventory(rg: string): Promise<Record<string, number>> {
+  const { compute, network } = testClients(cloud);
+  const count = async (it: AsyncIterable<unknown>): Promise<number> => {
+    let n = 0;
+    for await (const _ of it) n++;
+    return n;
+  };
+  const vmss = await count(compute.virtualMachineScaleSets.list(rg));
+  return {
+    scaleSets: vmss,
+    instances: vmss ? await count(compute.virtualMachineScaleSetVMs.list(rg, 'vmss-friday')) : 0,
+    publicIps: await count(network.publicIPAddresses.list(rg)),
+    loadBalancers: await count(network.loadBalancers.list(rg)),
+    nsgs: await count(network.networkSecurityGroups.list(rg)),
+    vnets: await count(network.virtualNetworks.list(rg)),
+    natGateways: await count(network.natGateways.list(rg)),
+  };
+}
+const EXPECTED_INVENTORY = { scaleSets: 1, instances: 3, publicIps: 2, loadBalancers: 1, nsgs: 1, vnets: 1, natGateways: 1 };
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
+    settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+    runner: { log: (line) => logs.push(line), timers: 'manual' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'reliability-faults');
+  await cloud?.close();
+});
+
+describe('ARM faults', () => {
+  const transient: Array<{ name: string; faults: Array<Record<string, unknown>> }> = [
+    { name: '429 burst with Retry-After', faults: [{ route: '/networkSecurityGroups/', method: 'PUT', count: SOAK ? 6 : 3, status: 429, retryAfterSeconds: 1 }] },
+    { name: '429 burst without Retry-After', faults: [{ route: '/virtualMachineScaleSets/', method: 'GET', count: SOAK ? 6 : 3, status: 429, omitRetryAfter: true }] },
+    { name: '500 errors', faults: [{ route: '/loadBalancers/', method: 'PUT', count: 2, status: 500 }] },
+    { name: '503 errors', faults: [{ route: '/virtualNetworks/', method: 'GET', count: 2, status: 503 }] },
+    { name: 'timeouts (408)', faults: [{ route: '/natGateways/', method: 'PUT', count: 2, status: 408 }] },
+  ];
+  for (const [i, c] of transient.entries()) {
+    it(`${c.name}: the deployment retries and succeeds, a re-run writes nothing, nothing is duplicated`, async () => {
+      const rg = `rg-rel-transient-${i}`;
+      const before = cloud.emulator.requestLog.lastSeq;
+      for (const f of c.faults) cloud.emulator.faults.add(f);
+      const first = await deploy(spec(rg));
+      expect(first.runtimeStatus, JSON.stringify(first.output)).toBe('Completed');
+      expect((first.output as Report).outcome).toBe('succeeded');
+      const injected = cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected);
+      expect(injected.length).toBeGreaterThan(0); // the fault really happened
+      const again = await deploy(spec(rg));
+      expect((again.output as Report).armWrites).toBe(0);
+      expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+    }, 180_000);
+  }
+
+  it('a long-running operation ending Failed fails the run clearly; the re-run converges without duplicates', async () => {
+    const rg = 'rg-rel-lro';
+    cloud.emulator.faults.add({ failLro: 'virtualMachineScaleSets/{vmScaleSetName}', count: 1, code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' });
+    const failed = await deploy(spec(rg));
+    expect(failed.runtimeStatus).toBe('Failed');
+    const message = JSON.stringify(failed.output);
+    expect(message).toContain("Step 'scaleSet' failed: AllocationFailed");
+    expect(message).toContain('Already in place');
+    const again = await deploy(spec(rg));
+    expect(again.runtimeStatus).toBe('Completed');
+    expect((again.output as Report).outcome, JSON.stringify((again.output as Report).instances)).toBe('succeeded');
+    expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+  }, 180_000);
+});
+
+describe('instances that misbehave', () => {
+  it('hang, 500, wrong host name, dropped connection: each verdict is right and the run never hangs', async () => {
+    const rg = 'rg-rel-probes';
+    const deployed = await deploy(spec(rg, { capacity: 5 }));
+    expect((deployed.output as Report).totals.passed).toBe(5);
+    const faults = { '0': 'hang', '1': 'page500', '2': 'wrongHost', '3': 'close' } as const;
+    for (const [instanceId, page] of Object.entries(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId }, page });
+    const res = await post('scalesets/vmss-friday/verify', { resourceGroup: rg });
+    expect(res.status).toBe(202);
+    const done = await waitDone(((await res.json()) as { id: string }).id);
+    for (const instanceId of Object.keys(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId }, page: null });
+    const reasons = Object.fromEntries((done.output as Report).instances.map((i) => [i.instanceId, `${i.verdict}: ${i.reason}`]));
+    expect(reasons['0']).toBe('fail: page: timed out after 1500 ms');
+    expect(reasons['1']).toBe('fail: page: HTTP 500');
+    expect(reasons['2']).toMatch(/^fail: page: names \S+ instead of FRIDAY000002$/);
+    expect(reasons['3']).toBe('fail: page: connection closed without an answer');
+    expect(reasons['4']).toMatch(/^pass: /);
+  }, 120_000);
+});
+
+describe('event storms', () => {
+  it(`${SOAK ? 10_000 : 1000} duplicate and out-of-order events for one scale set lead to one active run`, async () => {
+    const rg = 'rg-rel-storm';
+    await deploy(spec(rg, { capacity: 2 }));
+    const lockId = `friday-change-00000000-${rg}-vmss-friday`;
+    const subject = `/subscriptions/${cloud.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-friday`;
+    const total = SOAK ? 10_000 : 1000;
+    const events = Array.from({ length: total }, (_, i) => ({
+      // 50 distinct events, each delivered 20 times, in shuffled order, with times going backwards.
+      id: `storm-${i % 50}`,
+      topic: `/subscriptions/${cloud.subscriptionId}/resourceGroups/${rg}`,
+      subject: i % 7 === 0 ? `${subject}/virtualMachines/${i % 2}` : subject,
+      eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+      eventTime: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) - (i % 50) * 1000).toISOString(),
+      data: { operationName: 'Microsoft.Compute/virtualMachineScaleSets/write', status: 'Succeeded' },
+      dataVersion: '2',
+    }));
+    for (let i = events.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [events[i], events[j]] = [events[j] as (typeof events)[number], events[i] as (typeof events)[number]];
+    }
+    const endpoint = `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`;
+    const activeSeen = new Set<number>();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const list = (await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances?runtimeStatus=Running,Pending&code=${cloud.masterKey}`)).json()) as Array<{ instanceId: string; name: string }>;
+        activeSeen.add(list.filter((s) => s.instanceId.includes(rg) && !/-(verify|v\d+-\d+|s\d+)$/.test(s.instanceId)).length);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    // Event Grid delivers in batches; ten deliveries at a time in flight.
+    const batches: Array<typeof events> = [];
+    for (let i = 0; i < events.length; i += 10) batches.push(events.slice(i, i + 10));
+    for (let i = 0; i < batches.length; i += 10) {
+      const answers = await Promise.all(batches.slice(i, i + 10).map((b) => fetch(endpoint, { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: JSON.stringify(b) })));
+      expect(answers.every((a) => a.status === 202 || a.status === 200)).toBe(true);
+    }
+    const done = await waitDone(lockId, 120_000);
+    sampling = false;
+    await sampler;
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(Math.max(...activeSeen)).toBeLessThanOrEqual(1); // never two runs on the scale set at once
+    const out = done.output as { kind: string; rounds: number; failing: unknown[] };
+    expect(out.kind).toBe('watch');
+    expect(out.failing).toEqual([]);
+    // Bursts collapse into rechecks of the one run: a handful of rounds, not one per event.
+    expect(out.rounds).toBeLessThan(20);
+  }, 240_000);
+});
+
+describe('bad input', () => {
+  const deployments: Array<[string, unknown, string[]]> = [
+    ['empty object', {}, ['resourceGroup', 'scaleSet']],
+    ['capacity out of range and bad VM size', spec('rg-x', { capacity: 5000, vmSize: 'huge' }), ['scaleSet.capacity', 'scaleSet.vmSize']],
+    ['bad zones and prefix', spec('rg-x', { zones: ['4'], computerNamePrefix: '1-too-long-prefix' }), ['scaleSet.zones', 'scaleSet.computerNamePrefix']],
+    ['RDP from anywhere without saying so', { ...spec('rg-x'), rdp: { sourcePrefix: '*' } }, ['rdp.sourcePrefix']],
+    ['unknown field', { ...spec('rg-x'), colour: 'blue' }, ['colour']],
+    ['bad address space', { ...spec('rg-x'), network: { ...(example.network as object), subnetPrefix: '10.9.0.0/24' } }, ['network']],
+  ];
+  for (const [name, body, fields] of deployments) {
+    it(`deployment spec: ${name} → 400 naming ${fields.join(', ')}`, async () => {
+      const res = await post('deployments', body);
+      expect(res.status).toBe(400);
+      const problems = ((await res.json()) as { problems: string[] }).problems.join('\n');
+      for (const f of fields) expect(problems).toContain(f);
+    });
+  }
+
+  it('malformed bodies, schedules and events each get a clear error and change nothing', async () => {
+    const before = cloud.emulator.requestLog.lastSeq;
+    const cases: Array<[string, Promise<Response>, number, RegExp]> = [
+      ['not JSON', post('deployments', '{oops'), 400, /not valid JSON/],
+      ['empty body', post('deployments', ''), 400, /JSON body is required/],
+      ['scale without capacity', post('scalesets/vmss-friday/scale', { resourceGroup: 'rg-x' }), 400, /capacity/],
+      ['negative capacity', post('scalesets/vmss-friday/scale', { resourceGroup: 'rg-x', capacity: -1 }), 400, /capacity/],
+      ['evaluate with a bad flag', post('schedules/evaluate', { dryRun: 'yes' }), 400, /dryRun/],
+      ['schedule view at a bad time', fetch(`${cloud.baseUrl}/api/schedules?at=tomorrow&code=${cloud.functionKey}`), 400, /ISO date-time/],
+      ['schedule document while none is in blob', fetch(`${cloud.baseUrl}/api/schedules?code=${cloud.functionKey}`, { method: 'PUT', body: '{"scaleSets":[]}' }), 400, /FRIDAY_SCHEDULES_BLOB/],
+      ['Event Grid event without fields', fetch(`${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`, { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: '[{"hello":"world"}]' }), 400, /./],
+      ['autoscale webhook with an unknown operation', fetch(`${cloud.baseUrl}/api/autoscale-webhook?token=${WEBHOOK_TOKEN}`, { method: 'POST', body: '{"operation":"Scale Sideways","context":{}}' }), 400, /./],
+    ];
+    for (const [name, pending, code, pattern] of cases) {
+      const res = await pending;
+      const text = await res.text();
+      expect(res.status, name).toBe(code);
+      expect(text, name).toMatch(pattern);
+      expect(text, name).not.toMatch(/\bat .*\.js:\d+/); // no stack traces
+    }
+    expect(cloud.emulator.requestLog.entries({ since: before, writesOnly: true })).toEqual([]);
+  });
+});
+
+describe('security', () => {
+  it('refuses every keyed function without a key (and with a wrong one)', async () => {
+    const routes = ['deployments', 'deployments/x', 'scalesets/vmss-friday/scale', 'scalesets/vmss-friday/verify', 'schedules', 'schedules/evaluate', 'fleet', 'fleet/data', 'fleet/reports/a/b/c.json'];
+    for (const route of routes) {
+      for (const key of [undefined, 'wrong-key']) {
+        const res = await fetch(`${cloud.baseUrl}/api/${route}`, { method: route.endsWith('scale') || route.endsWith('verify') || route.endsWith('evaluate') || route === 'deployments' ? 'POST' : 'GET', headers: key ? { 'x-functions-key': key } : {}, body: route.endsWith('scale') || route.endsWith('verify') || route.endsWith('evaluate') || route === 'deployments' ? '{}' : undefined });
+        expect(res.status, `${route} key=${String(key)}`).toBe(401);
+      }
+    }
+    expect((await fetch(`${cloud.baseUrl}/api/autoscale-webhook`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents`, { method: 'POST', body: '[]' })).status).toBe(401);
+    expect((await fetch(`${cloud.baseUrl}/api/health`)).status).toBe(200);
+  });
+
+  it('never opens RDP to the internet by default', async () => {
+    const { network } = testClients(cloud);
+    const nsgs: Array<{ securityRules?: Array<{ destinationPortRange?: string; sourceAddressPrefix?: string; access?: string }> }> = [];
+    for await (const nsg of network.networkSecurityGroups.list('rg-rel-lro')) nsgs.push(nsg);
+    expect(nsgs).toHaveLength(1);
+    const rdp = (nsgs[0]?.securityRules ?? []).filter((r) => r.destinationPortRange === '3389' && r.access === 'Allow');
+    expect(rdp).toEqual([]);
+  });
+
+  it('keeps secrets out of logs, statuses, reports and the request log', async () => {
+    const secrets = [cloud.settings.FRIDAY_ADMIN_PASSWORD, WEBHOOK_TOKEN, /AccountKey=([^;]+)/.exec(cloud.settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING ?? '')?.[1]].filter((s): s is string => Boolean(s));
+    expect(secrets).toHaveLength(3);
+    const statuses = await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances?code=${cloud.masterKey}`)).text();
+    const fleet = await (await fetch(`${cloud.baseUrl}/api/fleet/data?fresh=1&code=${cloud.functionKey}`)).text();
+    const reportLinks = [...fleet.matchAll(/"reportUrl":"([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(reportLinks.length).toBeGreaterThan(3);
+    const reports = await Promise.all(reportLinks.map(async (l) => (await fetch(`${cloud.baseUrl}/api/${l}?code=${cloud.functionKey}`)).text()));
+    const requestLog = JSON.stringify(cloud.emulator.requestLog.entries());
+    const haystacks: Array<[string, string]> = [['runner log', logs.join('\n')], ['orchestration statuses', statuses], ['fleet data', fleet], ['run reports', reports.join('\n')], ['request log', requestLog]];
+    for (const [where, text] of haystacks) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} contains a secret`).toBe(false);
+      expect(/[?&]sig=(?!<redacted>)[A-Za-z0-9%]{10,}/.test(text), `${where} contains a SAS signature`).toBe(false);
+    }
+  });
+});
