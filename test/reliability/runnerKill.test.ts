@@ -1,0 +1,162 @@
+/**
+ * The Functions runner killed (SIGKILL) at seeded random points of a real deployment — counted in
+ * ARM writes the emulator has seen — and started again on the same data directory: the deployment
+ * completes with the same result as an uninterrupted one (outcome, instances, resources), and
+ * nothing is duplicated. Azurite and the emulator live in this process; only the runner dies.
+ * `FRIDAY_SOAK=1` runs more seeds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteHandle } from '../../local/azurite';
+import { localAppSettings } from '../../local/cli/localCloud';
+import { startEmulator, type EmulatorHandle } from '../../local/emulator';
+import { testClients } from '../support/armTestClients';
+
+const SEEDS = process.env.FRIDAY_SOAK === '1' ? [11, 23, 37, 41, 53, 67, 79, 83, 97, 101] : [23, 11, 41]; // early, middle and late kill points
+const repoRoot = path.resolve(__dirname, '..', '..');
+const runnerMain = path.join(repoRoot, 'dist', 'local', 'runner', 'main.js');
+const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const children: ChildProcess[] = [];
+let azurite: AzuriteHandle;
+let emulator: EmulatorHandle;
+let settings: Record<string, string>;
+
+interface Runner {
+  child: ChildProcess;
+  baseUrl: string;
+  masterKey: string;
+  functionKey: string;
+}
+interface Report {
+  outcome: string;
+  totals: { instances: number; passed: number; failed: number };
+  instances: Array<{ instanceId: string; computerName: string; zone: string | null; verdict: string }>;
+}
+
+/** A small deterministic generator (mulberry32): the same seed kills at the same point. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function startRunnerProcess(dataDir: string): Promise<Runner> {
+  const child = spawn(process.execPath, [runnerMain, '--app-root', repoRoot, '--data-dir', dataDir, '--timers', 'manual', '--settings-json', JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n').find((l) => l.startsWith('FRIDAY_RUNNER_READY '));
+      if (line) resolve({ child, ...(JSON.parse(line.slice('FRIDAY_RUNNER_READY '.length)) as { baseUrl: string; masterKey: string; functionKey: string }) });
+    });
+    child.on('exit', (code) => reject(new Error(`runner exited (${String(code)}) before ready: ${out}`)));
+  });
+}
+
+async function kill(runner: Runner): Promise<void> {
+  if (runner.child.exitCode !== null) return;
+  const exited = new Promise((r) => runner.child.once('exit', r));
+  runner.child.kill('SIGKILL');
+  await exited;
+}
+
+async function startDeployment(runner: Runner, resourceGroup: string): Promise<string> {
+  const res = await fetch(`${runner.baseUrl}/api/deployments`, {
+    method: 'POST',
+    headers: { 'x-functions-key': runner.functionKey },
+    body: JSON.stringify({ ...example, resourceGroup, scaleSet: { ...example.scaleSet, overprovision: false } }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function waitDone(runner: Runner, id: string): Promise<{ runtimeStatus: string; output: unknown }> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${runner.masterKey}`);
+    const s = (await res.json()) as { runtimeStatus: string; output: unknown };
+    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    if (Date.now() > deadline) throw new Error(`${id} still ${s.runtimeStatus}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function resources(rg: string): Promise<string[]> {
+  const { compute, network } = testClients(emulator);
+  const out: string[] = [];
+  const add = async (kind: string, it: AsyncIterable<{ name?: string }>): Promise<void> => {
+    for await (const r of it) out.push(`${kind}/${r.name ?? ''}`);
+  };
+  await add('vmss', compute.virtualMachineScaleSets.list(rg));
+  await add('vm', compute.virtualMachineScaleSetVMs.list(rg, 'vmss-friday'));
+  await add('pip', network.publicIPAddresses.list(rg));
+  await add('lb', network.loadBalancers.list(rg));
+  await add('nsg', network.networkSecurityGroups.list(rg));
+  await add('vnet', network.virtualNetworks.list(rg));
+  await add('nat', network.natGateways.list(rg));
+  return out.sort();
+}
+
+const shape = (r: Report) => ({ outcome: r.outcome, totals: r.totals, instances: r.instances.map((i) => `${i.instanceId}:${i.computerName}:${i.zone ?? '-'}:${i.verdict}`) });
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'friday-kill-'));
+  [azurite, emulator] = await Promise.all([
+    startAzurite({ dataDir: path.join(dir, 'azurite') }),
+    // Some latency, so a kill can land inside an operation as well as between them.
+    startEmulator({ stateDir: path.join(dir, 'emulator'), timing: { networkOperationMs: 30, instanceProvisionMs: 60, extensionRunMs: 30 } }),
+  ]);
+  settings = localAppSettings({ azurite, emulator });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await Promise.all([azurite?.close(), emulator?.close()]);
+});
+
+describe.skipIf(!existsSync(runnerMain))('a runner killed during a real deployment', () => {
+  let baseline: { report: Report; resources: string[]; writes: number };
+
+  beforeAll(async () => {
+    const runner = await startRunnerProcess(mkdtempSync(path.join(tmpdir(), 'friday-kill-runner-')));
+    const seq = emulator.requestLog.lastSeq;
+    const done = await waitDone(runner, await startDeployment(runner, 'rg-kill-baseline'));
+    expect(done.runtimeStatus).toBe('Completed');
+    baseline = { report: done.output as Report, resources: (await resources('rg-kill-baseline')).map((r) => r.replace('rg-kill-baseline', 'RG')), writes: emulator.requestLog.entries({ since: seq, writesOnly: true }).length };
+    expect(baseline.report.outcome).toBe('succeeded');
+    expect(baseline.writes).toBeGreaterThan(5);
+    await kill(runner);
+  }, 120_000);
+
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: killed after a random ARM write, restarted, ends as the uninterrupted run did`, async () => {
+      const rg = `rg-kill-${seed}`;
+      const killAfter = 1 + Math.floor(random(seed)() * (baseline.writes - 1));
+      const dataDir = mkdtempSync(path.join(tmpdir(), `friday-kill-${seed}-`));
+      const first = await startRunnerProcess(dataDir);
+      const seq = emulator.requestLog.lastSeq;
+      const id = await startDeployment(first, rg);
+      const deadline = Date.now() + 60_000;
+      while (emulator.requestLog.entries({ since: seq, writesOnly: true }).length < killAfter && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      await kill(first);
+      const writesBeforeKill = emulator.requestLog.entries({ since: seq, writesOnly: true }).length;
+      expect(writesBeforeKill).toBeGreaterThanOrEqual(killAfter);
+
+      const second = await startRunnerProcess(dataDir);
+      const done = await waitDone(second, id);
+      await kill(second);
+      expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+      expect(shape(done.output as Report)).toEqual(shape(baseline.report));
+      expect((await resources(rg)).map((r) => r.replace(rg, 'RG'))).toEqual(baseline.resources);
+    }, 120_000);
+  }
+});
