@@ -46,7 +46,7 @@ function medianSample(samples: ColdStartSample[]): ColdStartSample {
 }
 
 export function measureColdStart(options: { repoRoot: string; runs?: number }): ColdStartResult {
-  const runs = options.runs ?? 7;
+  const runs = options.runs ?? 15;
   const pkg = JSON.parse(readFileSync(path.join(options.repoRoot, 'package.json'), 'utf8')) as { main: string };
   const appEntry = path.join(options.repoRoot, pkg.main);
   const helloEntry = path.join(options.repoRoot, 'dist', 'bench', 'fixtures', 'helloWorld.js');

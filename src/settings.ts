@@ -6,13 +6,8 @@
  *
  * Secrets (`FRIDAY_ADMIN_PASSWORD`, connection strings) are kept out of `describeSettings()`.
  */
-import { z } from 'zod';
-
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+import type { z } from 'zod';
+import { lazySchema } from './domain/validation';
 
 /** Names of every setting the app reads (the settings test compares these with infra/ and the sample file). */
 export const SETTING_NAMES = [
@@ -46,55 +41,62 @@ export const SETTING_NAMES = [
 
 export type SettingName = (typeof SETTING_NAMES)[number];
 
-const settingsSchema = z.object({
-  AZURE_SUBSCRIPTION_ID: z.string().trim().min(1, 'is required (the subscription that holds the web tier)'),
-  /** Client id of the user-assigned managed identity (Azure); unset locally. */
-  AZURE_CLIENT_ID: optionalText,
-  /** ARM endpoint; the local cloud points this at the emulator. */
-  FRIDAY_ARM_ENDPOINT: z.string().trim().url().default('https://management.azure.com'),
-  /** Extra CA certificate (PEM file) trusted for the ARM endpoint — the emulator's. */
-  FRIDAY_ARM_CA_CERT_FILE: optionalText,
-  /**
-   * `azure`: DefaultAzureCredential (managed identity in Azure, CLI locally).
-   * `local-static-token`: a fixed token, only allowed against a loopback endpoint (the emulator).
-   */
-  FRIDAY_ARM_AUTH: z.enum(['azure', 'local-static-token']).default('azure'),
-  /** Local cloud only: URL of the emulator's private-address → local-port map (stands in for VNet routing). */
-  FRIDAY_ADDRESS_MAP_URL: optionalText,
-  /** Scripts storage: a connection string (local/Azurite), or an account URL used with the managed identity. */
-  FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: optionalText,
-  FRIDAY_SCRIPTS_ACCOUNT_URL: optionalText,
-  FRIDAY_SCRIPTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-scripts'),
-  /** Run reports (same storage account): the fleet page's run history and report links. */
-  FRIDAY_REPORTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-reports'),
-  /** How instances read the script: a short-lived read-only SAS URL, or the scale set's managed identity. */
-  FRIDAY_SCRIPT_ACCESS: z.enum(['sas', 'managedIdentity']).default('sas'),
-  FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60),
-  FRIDAY_ADMIN_USERNAME: z.string().trim().min(1).default('fridayadmin'),
-  /** Key Vault reference in Azure; generated per run in the local cloud. Never logged. */
-  FRIDAY_ADMIN_PASSWORD: optionalText,
-  /** Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. `*` only if a spec says so explicitly. */
-  FRIDAY_RDP_SOURCE_PREFIX: optionalText,
-  FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
-  FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
-  /** Instances per probe activity: bounds orchestration history size at fleet scale. */
-  FRIDAY_PROBE_BATCH_SIZE: positiveInt(250),
-  /** Schedule document (JSON) inline, or the name of a blob in the scripts container holding it. */
-  FRIDAY_SCHEDULES: optionalText,
-  FRIDAY_SCHEDULES_BLOB: optionalText,
-  /** Comma-separated Event Grid topics accepted (e.g. `/subscriptions/S/resourceGroups/rg-friday`); empty → the subscription's. */
-  FRIDAY_EVENTGRID_ALLOWED_TOPICS: optionalText,
-  /** Token expected in the autoscale webhook's query string (`?token=`). */
-  FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: optionalText,
-  FRIDAY_REPAIR_MAX_PER_HOUR: positiveInt(5),
-  FRIDAY_REPAIR_MIN_HEALTHY: z.coerce.number().int().min(0).default(1),
-  /** The app's own public base URL (autoscale webhook target). */
-  FRIDAY_PUBLIC_BASE_URL: optionalText,
-  /** Resource group used by the scale-set routes when a request names none. */
-  FRIDAY_DEFAULT_RESOURCE_GROUP: optionalText,
+const settingsSchema = lazySchema((z) => {
+  const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+  const optionalText = z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+  return z.object({
+    AZURE_SUBSCRIPTION_ID: z.string().trim().min(1, 'is required (the subscription that holds the web tier)'),
+    /** Client id of the user-assigned managed identity (Azure); unset locally. */
+    AZURE_CLIENT_ID: optionalText,
+    /** ARM endpoint; the local cloud points this at the emulator. */
+    FRIDAY_ARM_ENDPOINT: z.string().trim().url().default('https://management.azure.com'),
+    /** Extra CA certificate (PEM file) trusted for the ARM endpoint — the emulator's. */
+    FRIDAY_ARM_CA_CERT_FILE: optionalText,
+    /**
+     * `azure`: DefaultAzureCredential (managed identity in Azure, CLI locally).
+     * `local-static-token`: a fixed token, only allowed against a loopback endpoint (the emulator).
+     */
+    FRIDAY_ARM_AUTH: z.enum(['azure', 'local-static-token']).default('azure'),
+    /** Local cloud only: URL of the emulator's private-address → local-port map (stands in for VNet routing). */
+    FRIDAY_ADDRESS_MAP_URL: optionalText,
+    /** Scripts storage: a connection string (local/Azurite), or an account URL used with the managed identity. */
+    FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: optionalText,
+    FRIDAY_SCRIPTS_ACCOUNT_URL: optionalText,
+    FRIDAY_SCRIPTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-scripts'),
+    /** Run reports (same storage account): the fleet page's run history and report links. */
+    FRIDAY_REPORTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-reports'),
+    /** How instances read the script: a short-lived read-only SAS URL, or the scale set's managed identity. */
+    FRIDAY_SCRIPT_ACCESS: z.enum(['sas', 'managedIdentity']).default('sas'),
+    FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60),
+    FRIDAY_ADMIN_USERNAME: z.string().trim().min(1).default('fridayadmin'),
+    /** Key Vault reference in Azure; generated per run in the local cloud. Never logged. */
+    FRIDAY_ADMIN_PASSWORD: optionalText,
+    /** Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. `*` only if a spec says so explicitly. */
+    FRIDAY_RDP_SOURCE_PREFIX: optionalText,
+    FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
+    FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
+    /** Instances per probe activity: bounds orchestration history size at fleet scale. */
+    FRIDAY_PROBE_BATCH_SIZE: positiveInt(250),
+    /** Schedule document (JSON) inline, or the name of a blob in the scripts container holding it. */
+    FRIDAY_SCHEDULES: optionalText,
+    FRIDAY_SCHEDULES_BLOB: optionalText,
+    /** Comma-separated Event Grid topics accepted (e.g. `/subscriptions/S/resourceGroups/rg-friday`); empty → the subscription's. */
+    FRIDAY_EVENTGRID_ALLOWED_TOPICS: optionalText,
+    /** Token expected in the autoscale webhook's query string (`?token=`). */
+    FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: optionalText,
+    FRIDAY_REPAIR_MAX_PER_HOUR: positiveInt(5),
+    FRIDAY_REPAIR_MIN_HEALTHY: z.coerce.number().int().min(0).default(1),
+    /** The app's own public base URL (autoscale webhook target). */
+    FRIDAY_PUBLIC_BASE_URL: optionalText,
+    /** Resource group used by the scale-set routes when a request names none. */
+    FRIDAY_DEFAULT_RESOURCE_GROUP: optionalText,
+  });
 });
 
-export type AppSettings = Readonly<z.infer<typeof settingsSchema>>;
+export type AppSettings = Readonly<z.infer<ReturnType<typeof settingsSchema>>>;
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -110,7 +112,7 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     const value = env[name];
     picked[name] = value === '' ? undefined : value;
   }
-  const result = settingsSchema.safeParse(picked);
+  const result = settingsSchema().safeParse(picked);
   if (!result.success) {
     throw new SettingsError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }

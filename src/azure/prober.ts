@@ -1,8 +1,8 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start) */
 /**
  * Fetches instance pages with a hard timeout and bounded concurrency. An instance that accepts and
  * never answers, resets the connection, or answers slowly yields a result, never a hung run.
  */
-import { request } from 'node:http';
 import type { ProbeResult } from '../domain/verification/verdicts';
 
 export interface ProbeTarget {
@@ -22,7 +22,7 @@ export function probeOnce(target: ProbeTarget, timeoutMs: number): Promise<Probe
       clearTimeout(timer);
       resolve({ instanceId: target.instanceId, elapsedMs: Math.round(performance.now() - started), ...result });
     };
-    const req = request(target.url, { method: 'GET', agent: false, headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
+    const req = (require('node:http') as typeof import('node:http')).request(target.url, { method: 'GET', agent: false, headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

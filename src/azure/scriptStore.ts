@@ -4,7 +4,6 @@
  * script does. Instances read it through a short-lived read-only SAS URL (a secret: it only ever
  * goes into the extension's protected settings), or with their managed identity.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppSettings } from '../settings';
@@ -33,7 +32,8 @@ export function setupScriptContent(): string {
 }
 
 export function scriptBlobName(content: string): { blobName: string; sha256: string } {
-  const sha256 = createHash('sha256').update(content).digest('hex');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (cold start)
+  const sha256 = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(content).digest('hex');
   return { blobName: `setup-friday-${sha256.slice(0, 8)}.ps1`, sha256 };
 }
 

@@ -2,135 +2,138 @@
  * The deployment spec: what an operator asks for, validated at the boundary with every problem
  * listed. Secrets are not part of it — admin credentials come from app settings.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '../validation';
 
-const name = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and use letters, digits, _ . -');
-const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR prefix like 10.0.0.0/16');
+const deploymentSpecSchema = lazySchema((z) => {
+  const name = (max: number) =>
+    z
+      .string()
+      .min(1)
+      .max(max)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and use letters, digits, _ . -');
+  const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR prefix like 10.0.0.0/16');
 
-export const deploymentSpecSchema = z
-  .object({
-    resourceGroup: name(90),
-    location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name like koreacentral'),
-    createResourceGroup: z.boolean().default(false),
-    dryRun: z.boolean().default(false),
-    network: z
-      .object({
-        vnetName: name(64).default('vnet-friday'),
-        addressSpace: cidr.default('10.0.0.0/16'),
-        subnetName: name(80).default('snet-web'),
-        subnetPrefix: cidr.default('10.0.1.0/24'),
-        natGateway: z.boolean().default(true),
-      })
-      .strict()
-      .default({ vnetName: 'vnet-friday', addressSpace: '10.0.0.0/16', subnetName: 'snet-web', subnetPrefix: '10.0.1.0/24', natGateway: true }),
-    frontEnd: z
-      .object({
-        loadBalancer: z.boolean().default(true),
-        applicationGateway: z
-          .object({ subnetPrefix: cidr.default('10.0.2.0/24'), capacity: z.number().int().min(1).max(125).default(2) })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .default({ loadBalancer: true }),
-    rdp: z
-      .object({
-        /** Source prefix allowed to reach RDP 3389; overrides FRIDAY_RDP_SOURCE_PREFIX. */
-        sourcePrefix: z.string().optional(),
-        /** RDP from anywhere only when said explicitly. */
-        allowFromAnywhere: z.boolean().default(false),
-      })
-      .strict()
-      .default({ allowFromAnywhere: false }),
-    scaleSet: z
-      .object({
-        name: name(64),
-        vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_D2s_v5'),
-        capacity: z.number().int().min(0).max(1000),
-        computerNamePrefix: z
-          .string()
-          .regex(/^[A-Za-z][A-Za-z0-9-]{0,8}$/, 'must start with a letter and have at most 9 letters, digits or hyphens (Windows names are prefix + 6 characters)')
-          .default('friday'),
-        image: z
-          .object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1), version: z.string().min(1) })
-          .strict()
-          .default({ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-azure-edition', version: 'latest' }),
-        zones: z.array(z.enum(['1', '2', '3'])).max(3).optional(),
-        faultDomainCount: z.number().int().min(1).max(5).optional(),
-        dataDiskSizeGB: z.number().int().min(1).max(32767).default(32),
-        overprovision: z.boolean().default(true),
-        /** Which instances a scale-in (a schedule's evening, autoscale, a person) removes first. */
-        scaleInPolicy: z.enum(['Default', 'OldestVM', 'NewestVM']).default('Default'),
-        upgradePolicy: z
-          .object({
-            mode: z.enum(['Manual', 'Automatic', 'Rolling']).default('Manual'),
-            maxBatchInstancePercent: z.number().int().min(5).max(100).default(20),
-            maxUnhealthyInstancePercent: z.number().int().min(5).max(100).default(20),
-            maxUnhealthyUpgradedInstancePercent: z.number().int().min(0).max(100).default(20),
-            pauseTimeBetweenBatches: z.string().regex(/^PT(\d+H)?(\d+M)?(\d+S)?$/, 'must be an ISO 8601 duration like PT0S').default('PT0S'),
-          })
-          .strict()
-          .default({ mode: 'Manual', maxBatchInstancePercent: 20, maxUnhealthyInstancePercent: 20, maxUnhealthyUpgradedInstancePercent: 20, pauseTimeBetweenBatches: 'PT0S' }),
-      })
-      .strict(),
-    autoscale: z
-      .object({
-        minimum: z.number().int().min(0).max(1000),
-        maximum: z.number().int().min(1).max(1000),
-        default: z.number().int().min(0).max(1000),
-        scaleOutCpuPercent: z.number().min(1).max(100).default(75),
-        scaleInCpuPercent: z.number().min(0).max(99).default(25),
-        notifyWebhook: z.boolean().default(true),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine((spec, ctx) => {
-    const { scaleSet, autoscale } = spec;
-    const space = parseCidr(spec.network.addressSpace);
-    if (!space) ctx.addIssue({ code: 'custom', path: ['network', 'addressSpace'], message: 'is not a valid IPv4 prefix' });
-    const subnets: Array<[string[], string]> = [[['network', 'subnetPrefix'], spec.network.subnetPrefix]];
-    if (spec.frontEnd.applicationGateway) subnets.push([['frontEnd', 'applicationGateway', 'subnetPrefix'], spec.frontEnd.applicationGateway.subnetPrefix]);
-    for (const [path, prefix] of subnets) {
-      const subnet = parseCidr(prefix);
-      if (!subnet) ctx.addIssue({ code: 'custom', path, message: 'is not a valid IPv4 prefix' });
-      else if (space && !(subnet.bits >= space.bits && ((subnet.base & maskOf(space.bits)) >>> 0) === space.base)) ctx.addIssue({ code: 'custom', path, message: `${prefix} is not inside the VNet address space ${spec.network.addressSpace}` });
-      else if (subnet.bits > 29) ctx.addIssue({ code: 'custom', path, message: 'Azure subnets need at least /29' });
-    }
-    const [a, b] = subnets.map(([, p]) => parseCidr(p));
-    if (a && b && ((a.base & maskOf(Math.min(a.bits, b.bits))) >>> 0) === ((b.base & maskOf(Math.min(a.bits, b.bits))) >>> 0)) {
-      ctx.addIssue({ code: 'custom', path: ['frontEnd', 'applicationGateway', 'subnetPrefix'], message: 'overlaps the web subnet' });
-    }
-    if (scaleSet.zones?.length && scaleSet.faultDomainCount !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['scaleSet', 'faultDomainCount'], message: 'use either zones or faultDomainCount, not both' });
-    }
-    if (autoscale) {
-      if (!(autoscale.minimum <= autoscale.default && autoscale.default <= autoscale.maximum)) {
-        ctx.addIssue({ code: 'custom', path: ['autoscale'], message: 'must satisfy minimum <= default <= maximum' });
+  return z
+    .object({
+      resourceGroup: name(90),
+      location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name like koreacentral'),
+      createResourceGroup: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+      network: z
+        .object({
+          vnetName: name(64).default('vnet-friday'),
+          addressSpace: cidr.default('10.0.0.0/16'),
+          subnetName: name(80).default('snet-web'),
+          subnetPrefix: cidr.default('10.0.1.0/24'),
+          natGateway: z.boolean().default(true),
+        })
+        .strict()
+        .default({ vnetName: 'vnet-friday', addressSpace: '10.0.0.0/16', subnetName: 'snet-web', subnetPrefix: '10.0.1.0/24', natGateway: true }),
+      frontEnd: z
+        .object({
+          loadBalancer: z.boolean().default(true),
+          applicationGateway: z
+            .object({ subnetPrefix: cidr.default('10.0.2.0/24'), capacity: z.number().int().min(1).max(125).default(2) })
+            .strict()
+            .optional(),
+        })
+        .strict()
+        .default({ loadBalancer: true }),
+      rdp: z
+        .object({
+          /** Source prefix allowed to reach RDP 3389; overrides FRIDAY_RDP_SOURCE_PREFIX. */
+          sourcePrefix: z.string().optional(),
+          /** RDP from anywhere only when said explicitly. */
+          allowFromAnywhere: z.boolean().default(false),
+        })
+        .strict()
+        .default({ allowFromAnywhere: false }),
+      scaleSet: z
+        .object({
+          name: name(64),
+          vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_D2s_v5'),
+          capacity: z.number().int().min(0).max(1000),
+          computerNamePrefix: z
+            .string()
+            .regex(/^[A-Za-z][A-Za-z0-9-]{0,8}$/, 'must start with a letter and have at most 9 letters, digits or hyphens (Windows names are prefix + 6 characters)')
+            .default('friday'),
+          image: z
+            .object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1), version: z.string().min(1) })
+            .strict()
+            .default({ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-azure-edition', version: 'latest' }),
+          zones: z.array(z.enum(['1', '2', '3'])).max(3).optional(),
+          faultDomainCount: z.number().int().min(1).max(5).optional(),
+          dataDiskSizeGB: z.number().int().min(1).max(32767).default(32),
+          overprovision: z.boolean().default(true),
+          /** Which instances a scale-in (a schedule's evening, autoscale, a person) removes first. */
+          scaleInPolicy: z.enum(['Default', 'OldestVM', 'NewestVM']).default('Default'),
+          upgradePolicy: z
+            .object({
+              mode: z.enum(['Manual', 'Automatic', 'Rolling']).default('Manual'),
+              maxBatchInstancePercent: z.number().int().min(5).max(100).default(20),
+              maxUnhealthyInstancePercent: z.number().int().min(5).max(100).default(20),
+              maxUnhealthyUpgradedInstancePercent: z.number().int().min(0).max(100).default(20),
+              pauseTimeBetweenBatches: z.string().regex(/^PT(\d+H)?(\d+M)?(\d+S)?$/, 'must be an ISO 8601 duration like PT0S').default('PT0S'),
+            })
+            .strict()
+            .default({ mode: 'Manual', maxBatchInstancePercent: 20, maxUnhealthyInstancePercent: 20, maxUnhealthyUpgradedInstancePercent: 20, pauseTimeBetweenBatches: 'PT0S' }),
+        })
+        .strict(),
+      autoscale: z
+        .object({
+          minimum: z.number().int().min(0).max(1000),
+          maximum: z.number().int().min(1).max(1000),
+          default: z.number().int().min(0).max(1000),
+          scaleOutCpuPercent: z.number().min(1).max(100).default(75),
+          scaleInCpuPercent: z.number().min(0).max(99).default(25),
+          notifyWebhook: z.boolean().default(true),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .superRefine((spec, ctx) => {
+      const { scaleSet, autoscale } = spec;
+      const space = parseCidr(spec.network.addressSpace);
+      if (!space) ctx.addIssue({ code: 'custom', path: ['network', 'addressSpace'], message: 'is not a valid IPv4 prefix' });
+      const subnets: Array<[string[], string]> = [[['network', 'subnetPrefix'], spec.network.subnetPrefix]];
+      if (spec.frontEnd.applicationGateway) subnets.push([['frontEnd', 'applicationGateway', 'subnetPrefix'], spec.frontEnd.applicationGateway.subnetPrefix]);
+      for (const [path, prefix] of subnets) {
+        const subnet = parseCidr(prefix);
+        if (!subnet) ctx.addIssue({ code: 'custom', path, message: 'is not a valid IPv4 prefix' });
+        else if (space && !(subnet.bits >= space.bits && ((subnet.base & maskOf(space.bits)) >>> 0) === space.base)) ctx.addIssue({ code: 'custom', path, message: `${prefix} is not inside the VNet address space ${spec.network.addressSpace}` });
+        else if (subnet.bits > 29) ctx.addIssue({ code: 'custom', path, message: 'Azure subnets need at least /29' });
       }
-      if (autoscale.scaleInCpuPercent >= autoscale.scaleOutCpuPercent) {
-        ctx.addIssue({ code: 'custom', path: ['autoscale', 'scaleInCpuPercent'], message: 'must be below scaleOutCpuPercent' });
+      const [a, b] = subnets.map(([, p]) => parseCidr(p));
+      if (a && b && ((a.base & maskOf(Math.min(a.bits, b.bits))) >>> 0) === ((b.base & maskOf(Math.min(a.bits, b.bits))) >>> 0)) {
+        ctx.addIssue({ code: 'custom', path: ['frontEnd', 'applicationGateway', 'subnetPrefix'], message: 'overlaps the web subnet' });
       }
-    }
-    if (spec.rdp.sourcePrefix !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|\*|Internet)$/.test(spec.rdp.sourcePrefix)) {
-      ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'must be an IP address or CIDR prefix' });
-    }
-    if (spec.rdp.sourcePrefix !== undefined && ['*', 'Internet', '0.0.0.0/0'].includes(spec.rdp.sourcePrefix) && !spec.rdp.allowFromAnywhere) {
-      ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'opens RDP to the internet; set rdp.allowFromAnywhere: true to mean it' });
-    }
-    if (!spec.frontEnd.loadBalancer && !spec.frontEnd.applicationGateway) {
-      ctx.addIssue({ code: 'custom', path: ['frontEnd'], message: 'needs a load balancer, an application gateway, or both' });
-    }
-    if (scaleSet.upgradePolicy.mode === 'Rolling' && !spec.frontEnd.loadBalancer) {
-      ctx.addIssue({ code: 'custom', path: ['scaleSet', 'upgradePolicy', 'mode'], message: 'Rolling needs the load balancer health probe' });
-    }
-  });
+      if (scaleSet.zones?.length && scaleSet.faultDomainCount !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['scaleSet', 'faultDomainCount'], message: 'use either zones or faultDomainCount, not both' });
+      }
+      if (autoscale) {
+        if (!(autoscale.minimum <= autoscale.default && autoscale.default <= autoscale.maximum)) {
+          ctx.addIssue({ code: 'custom', path: ['autoscale'], message: 'must satisfy minimum <= default <= maximum' });
+        }
+        if (autoscale.scaleInCpuPercent >= autoscale.scaleOutCpuPercent) {
+          ctx.addIssue({ code: 'custom', path: ['autoscale', 'scaleInCpuPercent'], message: 'must be below scaleOutCpuPercent' });
+        }
+      }
+      if (spec.rdp.sourcePrefix !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|\*|Internet)$/.test(spec.rdp.sourcePrefix)) {
+        ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'must be an IP address or CIDR prefix' });
+      }
+      if (spec.rdp.sourcePrefix !== undefined && ['*', 'Internet', '0.0.0.0/0'].includes(spec.rdp.sourcePrefix) && !spec.rdp.allowFromAnywhere) {
+        ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'opens RDP to the internet; set rdp.allowFromAnywhere: true to mean it' });
+      }
+      if (!spec.frontEnd.loadBalancer && !spec.frontEnd.applicationGateway) {
+        ctx.addIssue({ code: 'custom', path: ['frontEnd'], message: 'needs a load balancer, an application gateway, or both' });
+      }
+      if (scaleSet.upgradePolicy.mode === 'Rolling' && !spec.frontEnd.loadBalancer) {
+        ctx.addIssue({ code: 'custom', path: ['scaleSet', 'upgradePolicy', 'mode'], message: 'Rolling needs the load balancer health probe' });
+      }
+    });
+});
 
 const maskOf = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
 
@@ -146,13 +149,13 @@ function parseCidr(text: string): { base: number; bits: number } | undefined {
   return { base, bits };
 }
 
-export type DeploymentSpec = z.output<typeof deploymentSpecSchema>;
+export type DeploymentSpec = z.output<ReturnType<typeof deploymentSpecSchema>>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Validates a spec; on failure lists every problem as `path: message`. */
 export function parseDeploymentSpec(input: unknown): ParseResult<DeploymentSpec> {
-  const result = deploymentSpecSchema.safeParse(input);
+  const result = deploymentSpecSchema().safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, problems: result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(spec)'}: ${issue.message}`) };
 }

@@ -16,62 +16,73 @@
  *   period; without a default, outside periods the schedule has no opinion (no change).
  * - `enabled: false` → no opinion at all.
  */
-import { DateTime } from 'luxon';
-import { z } from 'zod';
+import type { DateTime } from 'luxon';
+import type { z } from 'zod';
+import { lazySchema } from '../validation';
 
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time HH:MM (00:00–24:00)');
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
-const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-const target = z
-  .object({
-    capacity: z.number().int().min(0).max(1000).optional(),
-    vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_B2s').optional(),
-  })
-  .strict()
-  .refine((t) => t.capacity !== undefined || t.vmSize !== undefined, 'needs a capacity, a vmSize, or both');
+let luxonModule: typeof import('luxon') | undefined;
+/** luxon on first use (time-zone maths only runs when schedules are evaluated, not at import). */
+function luxon(): typeof import('luxon') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (cold start)
+  luxonModule ??= require('luxon') as typeof import('luxon');
+  return luxonModule;
+}
 
-const period = z
-  .object({ name: z.string().min(1), weekdays: z.array(weekday).min(1), start: time.optional(), end: time.optional(), target })
-  .strict()
-  .refine((p) => p.start !== undefined || p.end !== undefined, 'needs a start, an end, or both');
+const configSchema = lazySchema((z) => {
+  const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time HH:MM (00:00–24:00)');
+  const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+  const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+  const target = z
+    .object({
+      capacity: z.number().int().min(0).max(1000).optional(),
+      vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_B2s').optional(),
+    })
+    .strict()
+    .refine((t) => t.capacity !== undefined || t.vmSize !== undefined, 'needs a capacity, a vmSize, or both');
 
-const override = z
-  .object({ date: localDate.optional(), from: localDate.optional(), to: localDate.optional(), target, reason: z.string().min(1).default('override') })
-  .strict()
-  .refine((o) => (o.date !== undefined) !== (o.from !== undefined && o.to !== undefined), 'needs either date, or from and to');
+  const period = z
+    .object({ name: z.string().min(1), weekdays: z.array(weekday).min(1), start: time.optional(), end: time.optional(), target })
+    .strict()
+    .refine((p) => p.start !== undefined || p.end !== undefined, 'needs a start, an end, or both');
 
-const scaleSetSchedule = z
-  .object({
-    resourceGroup: z.string().min(1),
-    name: z.string().min(1),
-    timeZone: z.string().refine((tz) => DateTime.local().setZone(tz).isValid, 'must be an IANA time zone like Europe/Berlin'),
-    enabled: z.boolean().default(true),
-    default: target.optional(),
-    periods: z.array(period).default([]),
-    overrides: z.array(override).default([]),
-    /** Manual upgrade policy: instances per resize batch, as a percentage of capacity (rolling scale sets use their own policy). */
-    resize: z.object({ maxBatchInstancePercent: z.number().int().min(1).max(100).default(20) }).strict().default({ maxBatchInstancePercent: 20 }),
-  })
-  .strict();
+  const override = z
+    .object({ date: localDate.optional(), from: localDate.optional(), to: localDate.optional(), target, reason: z.string().min(1).default('override') })
+    .strict()
+    .refine((o) => (o.date !== undefined) !== (o.from !== undefined && o.to !== undefined), 'needs either date, or from and to');
 
-const configSchema = z
-  .object({ scaleSets: z.array(scaleSetSchedule) })
-  .strict()
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.scaleSets.forEach((s, i) => {
-      const key = `${s.resourceGroup}/${s.name}`.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['scaleSets', i], message: `duplicate schedule for ${s.resourceGroup}/${s.name}` });
-      seen.add(key);
+  const scaleSetSchedule = z
+    .object({
+      resourceGroup: z.string().min(1),
+      name: z.string().min(1),
+      timeZone: z.string().refine((tz) => luxon().DateTime.local().setZone(tz).isValid, 'must be an IANA time zone like Europe/Berlin'),
+      enabled: z.boolean().default(true),
+      default: target.optional(),
+      periods: z.array(period).default([]),
+      overrides: z.array(override).default([]),
+      /** Manual upgrade policy: instances per resize batch, as a percentage of capacity (rolling scale sets use their own policy). */
+      resize: z.object({ maxBatchInstancePercent: z.number().int().min(1).max(100).default(20) }).strict().default({ maxBatchInstancePercent: 20 }),
+    })
+    .strict();
+
+  return z
+    .object({ scaleSets: z.array(scaleSetSchedule) })
+    .strict()
+    .superRefine((config, ctx) => {
+      const seen = new Set<string>();
+      config.scaleSets.forEach((s, i) => {
+        const key = `${s.resourceGroup}/${s.name}`.toLowerCase();
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['scaleSets', i], message: `duplicate schedule for ${s.resourceGroup}/${s.name}` });
+        seen.add(key);
+      });
     });
-  });
+});
 
-export type ScheduleConfig = z.output<typeof configSchema>;
+export type ScheduleConfig = z.output<ReturnType<typeof configSchema>>;
 export type ScaleSetSchedule = ScheduleConfig['scaleSets'][number];
 export type Target = { capacity?: number; vmSize?: string };
 
 export function parseScheduleConfig(input: unknown): { ok: true; config: ScheduleConfig } | { ok: false; errors: string[] } {
-  const result = configSchema.safeParse(input);
+  const result = configSchema().safeParse(input);
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, errors: result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`) };
 }
@@ -89,7 +100,7 @@ function at(day: DateTime, hhmm: string): DateTime {
   if (h === 24) return day.plus({ days: 1 }).startOf('day');
   // luxon moves a time inside a spring-forward gap to after it (what we want), but resolves an
   // ambiguous fall-back time to its second occurrence: take the first one, an hour earlier.
-  const dt = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: h, minute: m }, { zone: day.zone });
+  const dt = luxon().DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: h, minute: m }, { zone: day.zone });
   const earlier = dt.minus({ hours: 1 });
   return earlier.hour === h && earlier.minute === m && earlier.day === dt.day ? earlier : dt;
 }
@@ -109,7 +120,7 @@ function describePeriod(p: ScaleSetSchedule['periods'][number], tz: string): str
 
 export function desiredStateAt(schedule: ScaleSetSchedule, now: Date): DesiredState {
   if (!schedule.enabled) return { source: 'none', reason: 'schedule disabled' };
-  const local = DateTime.fromJSDate(now, { zone: schedule.timeZone });
+  const local = luxon().DateTime.fromJSDate(now, { zone: schedule.timeZone });
   const today = local.startOf('day');
   const iso = today.toISODate() ?? '';
   const override = schedule.overrides.find((o) => (o.date ? o.date === iso : (o.from ?? '') <= iso && iso <= (o.to ?? '')));
@@ -164,7 +175,7 @@ export function orderResizeSteps(change: ScheduleChange): Array<'capacity' | 'vm
 
 /** The upcoming transitions within `horizonDays`, with local times in the schedule's zone. */
 export function nextChanges(schedule: ScaleSetSchedule, now: Date, horizonDays = 7): Array<{ at: Date; localTime: string; to: Target; reason: string }> {
-  const local = DateTime.fromJSDate(now, { zone: schedule.timeZone });
+  const local = luxon().DateTime.fromJSDate(now, { zone: schedule.timeZone });
   const end = local.plus({ days: horizonDays });
   const instants = new Set<number>();
   for (let d = local.startOf('day').minus({ days: 1 }); d <= end; d = d.plus({ days: 1 })) {
@@ -185,7 +196,7 @@ export function nextChanges(schedule: ScaleSetSchedule, now: Date, horizonDays =
     if (state.capacity !== previous.capacity || state.vmSize !== previous.vmSize) {
       out.push({
         at: new Date(t),
-        localTime: DateTime.fromMillis(t, { zone: schedule.timeZone }).toISO() ?? '',
+        localTime: luxon().DateTime.fromMillis(t, { zone: schedule.timeZone }).toISO() ?? '',
         to: { ...(state.capacity !== undefined ? { capacity: state.capacity } : {}), ...(state.vmSize ? { vmSize: state.vmSize } : {}) },
         reason: state.reason,
       });

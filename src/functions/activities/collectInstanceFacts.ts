@@ -1,10 +1,10 @@
-import * as df from 'durable-functions';
 import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { collectScaleSetFacts, frontEndAddress, listInstanceAddresses, type ScaleSetFacts } from '../../azure/instanceFacts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface CollectedFacts extends ScaleSetFacts {
   publicFrontEndUrl: string | null;
@@ -35,5 +35,5 @@ export async function listAddresses(input: { resourceGroup: string; scaleSetName
   return armStep('verify', () => listInstanceAddresses(clients, input));
 }
 
-df.app.activity(ACTIVITY.collectInstanceFacts, { handler: collectInstanceFacts });
-df.app.activity(ACTIVITY.listInstanceAddresses, { handler: listAddresses });
+registerActivity(ACTIVITY.collectInstanceFacts, { handler: collectInstanceFacts });
+registerActivity(ACTIVITY.listInstanceAddresses, { handler: listAddresses });

@@ -1,4 +1,3 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { ensureTierStep as ensureStep, type StepResult } from '../../azure/tierDeployment';
@@ -6,6 +5,7 @@ import type { TierStep } from '../../domain/deployment/desiredTier';
 import type { DeploymentSpec } from '../../domain/deployment/spec';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface EnsureTierStepInput {
   spec: DeploymentSpec;
@@ -23,4 +23,4 @@ export async function ensureTierStepActivity(input: EnsureTierStepInput): Promis
   );
 }
 
-df.app.activity(ACTIVITY.ensureTierStep, { handler: ensureTierStepActivity });
+registerActivity(ACTIVITY.ensureTierStep, { handler: ensureTierStepActivity });

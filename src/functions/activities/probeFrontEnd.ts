@@ -1,8 +1,8 @@
-import * as df from 'durable-functions';
 import { probeAll } from '../../azure/prober';
 import { pageNamesHost } from '../../domain/verification/verdicts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface FrontEndAnswer {
   status: number | null;
@@ -36,4 +36,4 @@ export async function probeFrontEnd(input: { url: string; requests: number; expe
   return answers;
 }
 
-df.app.activity(ACTIVITY.probeFrontEnd, { handler: probeFrontEnd });
+registerActivity(ACTIVITY.probeFrontEnd, { handler: probeFrontEnd });

@@ -1,9 +1,9 @@
-import * as df from 'durable-functions';
 import { createAddressResolver } from '../../azure/addressResolver';
 import { probeAll } from '../../azure/prober';
 import type { ProbeResult } from '../../domain/verification/verdicts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 /** Probes one batch of instances' pages with bounded concurrency and a hard timeout per request. */
 export async function probeInstances(input: { targets: Array<{ instanceId: string; privateIp: string }> }): Promise<ProbeResult[]> {
@@ -15,4 +15,4 @@ export async function probeInstances(input: { targets: Array<{ instanceId: strin
   );
 }
 
-df.app.activity(ACTIVITY.probeInstances, { handler: probeInstances });
+registerActivity(ACTIVITY.probeInstances, { handler: probeInstances });

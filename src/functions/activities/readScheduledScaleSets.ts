@@ -1,4 +1,3 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
 import { readScaleSetShape } from '../../azure/scaleSetSizing';
@@ -6,6 +5,7 @@ import { loadSchedules } from '../../azure/scheduleStore';
 import type { ScheduledScaleSet } from '../../domain/schedule/schedulePlan';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export type ScheduledScaleSets = { ok: true; source: string; scaleSets: ScheduledScaleSet[] } | { ok: false; source: string; errors: string[] };
 
@@ -37,4 +37,4 @@ export async function readScheduledScaleSets(input: { only?: { resourceGroup: st
   return { ok: true, source: loaded.source, scaleSets };
 }
 
-df.app.activity(ACTIVITY.readScheduledScaleSets, { handler: readScheduledScaleSets });
+registerActivity(ACTIVITY.readScheduledScaleSets, { handler: readScheduledScaleSets });

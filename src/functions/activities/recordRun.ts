@@ -1,10 +1,10 @@
 import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { scrubSecrets } from '../../azure/armErrors';
 import { saveRunRecord } from '../../azure/runReports';
 import { runRecordFrom, type RunKind } from '../../domain/fleet/runRecord';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface RecordRunInput {
   runId: string;
@@ -30,4 +30,4 @@ export async function recordRun(input: RecordRunInput, context: InvocationContex
   }
 }
 
-df.app.activity(ACTIVITY.recordRun, { handler: recordRun });
+registerActivity(ACTIVITY.recordRun, { handler: recordRun });

@@ -1,8 +1,8 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface RepairInput {
   resourceGroup: string;
@@ -36,4 +36,4 @@ export async function repairInstances(input: RepairInput): Promise<StepOutcome<{
   });
 }
 
-df.app.activity(ACTIVITY.repairInstances, { handler: repairInstances });
+registerActivity(ACTIVITY.repairInstances, { handler: repairInstances });

@@ -1,9 +1,9 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { listStaleInstances, setScaleSetVmSize, upgradeInstanceBatch } from '../../azure/scaleSetSizing';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 interface Target {
   resourceGroup: string;
@@ -31,6 +31,6 @@ export async function upgradeBatch(input: Target & { instanceIds: string[] }): P
   });
 }
 
-df.app.activity(ACTIVITY.setVmSize, { handler: setVmSize });
-df.app.activity(ACTIVITY.listStaleInstances, { handler: listStale });
-df.app.activity(ACTIVITY.upgradeInstanceBatch, { handler: upgradeBatch });
+registerActivity(ACTIVITY.setVmSize, { handler: setVmSize });
+registerActivity(ACTIVITY.listStaleInstances, { handler: listStale });
+registerActivity(ACTIVITY.upgradeInstanceBatch, { handler: upgradeBatch });

@@ -1,8 +1,8 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface RollingStatus {
   code: string;
@@ -32,4 +32,4 @@ export async function rollingUpgradeStatus(input: { resourceGroup: string; scale
   });
 }
 
-df.app.activity(ACTIVITY.rollingUpgradeStatus, { handler: rollingUpgradeStatus });
+registerActivity(ACTIVITY.rollingUpgradeStatus, { handler: rollingUpgradeStatus });

@@ -1,8 +1,8 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface CapacityChange {
   before: number;
@@ -31,4 +31,4 @@ export async function setCapacity(input: { resourceGroup: string; scaleSetName: 
   });
 }
 
-df.app.activity(ACTIVITY.setCapacity, { handler: setCapacity });
+registerActivity(ACTIVITY.setCapacity, { handler: setCapacity });

@@ -1,10 +1,11 @@
 import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { changeInstanceId } from '../../domain/changeLock';
 import { loadSettings } from '../../settings';
 import { runningInstance } from '../http/problemResponse';
 import { ACTIVITY, ORCHESTRATOR } from './names';
 import type { ApplyScheduleInput } from '../orchestrators/applySchedule';
+import { durableClient, durableClientInput, registerActivity } from '../durable';
 
 /** After a rolled-back resize, timer ticks leave the same change alone this long (POST /api/schedules/evaluate retries at once). */
 export const ROLLED_BACK_HOLD_MINUTES = 60;
@@ -28,7 +29,7 @@ export async function startScheduleChange(
   context: InvocationContext,
 ): Promise<StartedChange> {
   const settings = loadSettings();
-  const client = df.getClient(context);
+  const client = durableClient(context);
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName });
   const running = await runningInstance(client, instanceId);
   if (running) return { status: 'busy', instanceId, runningStatus: running.runtimeStatus };
@@ -68,4 +69,4 @@ async function heldAfterRollback(client: df.DurableClient, instanceId: string, i
   return `the same change was rolled back ${Math.round(since / 60_000)} min ago (run ${instanceId}); timer ticks retry after ${ROLLED_BACK_HOLD_MINUTES} min, POST /api/schedules/evaluate retries now`;
 }
 
-df.app.activity(ACTIVITY.startScheduleChange, { extraInputs: [df.input.durableClient()], handler: startScheduleChange });
+registerActivity(ACTIVITY.startScheduleChange, { extraInputs: [durableClientInput], handler: startScheduleChange });

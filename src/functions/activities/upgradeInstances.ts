@@ -1,8 +1,8 @@
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
+import { registerActivity } from '../durable';
 
 export interface UpgradeInstancesInput {
   resourceGroup: string;
@@ -27,4 +27,4 @@ export async function upgradeInstances(input: UpgradeInstancesInput): Promise<St
   });
 }
 
-df.app.activity(ACTIVITY.upgradeInstances, { handler: upgradeInstances });
+registerActivity(ACTIVITY.upgradeInstances, { handler: upgradeInstances });

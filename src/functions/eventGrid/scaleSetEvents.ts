@@ -5,10 +5,10 @@
  * clear log line (never thrown: Event Grid would only redeliver them).
  */
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { classifyScaleEvent, parseResourceEvent, scaleSetOf } from '../../domain/events/scaleEvents';
 import { loadSettings } from '../../settings';
 import { isManaged, signalWatch } from './scaleSetWatch';
+import { durableClient, durableClientInput } from '../durable';
 
 export async function scaleSetEvents(event: EventGridEvent, context: InvocationContext): Promise<void> {
   const parsed = parseResourceEvent(event);
@@ -17,7 +17,7 @@ export async function scaleSetEvents(event: EventGridEvent, context: InvocationC
     return;
   }
   const settings = loadSettings();
-  const client = df.getClient(context);
+  const client = durableClient(context);
   const allowedTopics = (settings.FRIDAY_EVENTGRID_ALLOWED_TOPICS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const classification = classifyScaleEvent(parsed.value, { subscriptionId: settings.AZURE_SUBSCRIPTION_ID, allowedTopics, managed: () => true });
   if (classification.decision === 'ignore' || !classification.scaleSet) {
@@ -33,4 +33,4 @@ export async function scaleSetEvents(event: EventGridEvent, context: InvocationC
   context.log(`scale event ${parsed.value.id}: ${classification.reason} → ${signal}`);
 }
 
-app.eventGrid('scaleSetEvents', { extraInputs: [df.input.durableClient()], handler: scaleSetEvents });
+app.eventGrid('scaleSetEvents', { extraInputs: [durableClientInput], handler: scaleSetEvents });

@@ -1,19 +1,19 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start) */
 /**
  * POST /api/autoscale-webhook?token=… — Azure Monitor autoscale's notification webhook (Scale
  * Out / Scale In with old and new capacity, no instance ids). Authenticated by the token in the
  * query string (the only credential autoscale can send); it starts or nudges the verification run.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { parseAutoscaleWebhook } from '../../domain/events/scaleEvents';
 import { loadSettings } from '../../settings';
 import { signalWatch } from '../eventGrid/scaleSetWatch';
 import { badRequest, readJson } from './problemResponse';
+import { durableClient, durableClientInput } from '../durable';
 
 function tokenMatches(expected: string | undefined, given: string | null): boolean {
   if (!expected || !given || expected.length !== given.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+  return (require('node:crypto') as typeof import('node:crypto')).timingSafeEqual(Buffer.from(expected), Buffer.from(given));
 }
 
 export async function autoscaleWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -25,8 +25,8 @@ export async function autoscaleWebhook(request: HttpRequest, context: Invocation
   if (!parsed.ok) return badRequest('InvalidAutoscaleNotification', parsed.problems);
   const n = parsed.value;
   if (n.scaleSet.subscriptionId.toLowerCase() !== settings.AZURE_SUBSCRIPTION_ID.toLowerCase()) return { status: 202, jsonBody: { result: 'ignored', reason: 'another subscription' } };
-  const signal = await signalWatch({ client: df.getClient(context), settings, scaleSet: n.scaleSet, event: { reason: `autoscale ${n.operation} ${n.oldCapacity} → ${n.newCapacity}` }, context });
+  const signal = await signalWatch({ client: durableClient(context), settings, scaleSet: n.scaleSet, event: { reason: `autoscale ${n.operation} ${n.oldCapacity} → ${n.newCapacity}` }, context });
   return { status: 202, jsonBody: { result: signal } };
 }
 
-app.http('autoscaleWebhook', { route: 'autoscale-webhook', methods: ['POST'], authLevel: 'anonymous', extraInputs: [df.input.durableClient()], handler: autoscaleWebhook });
+app.http('autoscaleWebhook', { route: 'autoscale-webhook', methods: ['POST'], authLevel: 'anonymous', extraInputs: [durableClientInput], handler: autoscaleWebhook });

@@ -1,10 +1,10 @@
 /** GET /api/deployments/{id} — step-by-step progress while running, the report when done. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import { durableClient, durableClientInput } from '../durable';
 
 export async function deploymentStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const client = df.getClient(context);
+  const client = durableClient(context);
   try {
     const status = await client.getStatus(id);
     return {
@@ -24,4 +24,4 @@ export async function deploymentStatus(request: HttpRequest, context: Invocation
   }
 }
 
-app.http('deploymentStatus', { route: 'deployments/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: deploymentStatus });
+app.http('deploymentStatus', { route: 'deployments/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [durableClientInput], handler: deploymentStatus });

@@ -4,7 +4,6 @@
  * the deployment orchestration (202 with the durable check-status body).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
 import { publishSetupScript } from '../../azure/scriptStore';
@@ -16,6 +15,7 @@ import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { DeployTierInput } from '../orchestrators/deployTier';
 import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+import { durableClient, durableClientInput } from '../durable';
 
 async function dryRunPlan(spec: DeploymentSpec): Promise<HttpResponseInit> {
   const settings = loadSettings();
@@ -46,7 +46,7 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   const spec = parsed.value;
   if (spec.dryRun) return dryRunPlan(spec);
   const settings = loadSettings();
-  const client = df.getClient(context);
+  const client = durableClient(context);
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
   if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
   const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
@@ -55,4 +55,4 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   return client.createCheckStatusResponse(request, instanceId);
 }
 
-app.http('deployments', { route: 'deployments', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: startDeployment });
+app.http('deployments', { route: 'deployments', methods: ['POST'], authLevel: 'function', extraInputs: [durableClientInput], handler: startDeployment });

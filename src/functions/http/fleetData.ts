@@ -5,7 +5,7 @@
  * Answers are cached for a few seconds so open pages refreshing do not multiply ARM reads.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { describeArmError } from '../../azure/armErrors';
 import { listRecordedScaleSets, listRunRecordNames, readRunRecord } from '../../azure/runReports';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
@@ -14,6 +14,7 @@ import type { RunRecord } from '../../domain/fleet/runRecord';
 import { loadSettings } from '../../settings';
 import { collectInstanceFacts } from '../activities/collectInstanceFacts';
 import { scheduleView } from './schedules';
+import { durable, durableClient, durableClientInput } from '../durable';
 
 export interface FleetData {
   generatedAt: string;
@@ -45,7 +46,7 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   const [recorded, schedules, active] = await Promise.all([
     listRecordedScaleSets(settings),
     scheduleView({ at: now, client }),
-    client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew] }),
+    client.getStatusBy({ runtimeStatus: [durable().OrchestrationRuntimeStatus.Running, durable().OrchestrationRuntimeStatus.Pending, durable().OrchestrationRuntimeStatus.ContinuedAsNew] }),
   ]);
   const running: RunningOrchestration[] = active.map((s) => ({ instanceId: s.instanceId, name: s.name, createdTime: new Date(s.createdTime).toISOString(), customStatus: s.customStatus }));
   const key = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
@@ -73,8 +74,8 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
 
 export async function fleetData(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const nowMs = Date.now();
-  if (!cache || nowMs - cache.at > CACHE_MS || request.query.get('fresh') === '1') cache = { at: nowMs, data: await loadFleet(df.getClient(context), new Date(nowMs)) };
+  if (!cache || nowMs - cache.at > CACHE_MS || request.query.get('fresh') === '1') cache = { at: nowMs, data: await loadFleet(durableClient(context), new Date(nowMs)) };
   return { status: 200, jsonBody: cache.data, headers: { 'cache-control': 'no-store' } };
 }
 
-app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: fleetData });
+app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'function', extraInputs: [durableClientInput], handler: fleetData });

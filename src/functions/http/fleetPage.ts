@@ -1,10 +1,10 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start) */
 /** GET /api/fleet — the fleet page (function key required; the page passes it on to /api/fleet/data). */
-import { randomBytes } from 'node:crypto';
 import { app, type HttpResponseInit } from '@azure/functions';
 import { fleetPageHtml } from './fleetPageMarkup';
 
 export function fleetPage(): HttpResponseInit {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = (require('node:crypto') as typeof import('node:crypto')).randomBytes(16).toString('base64');
   return {
     status: 200,
     body: fleetPageHtml(nonce),

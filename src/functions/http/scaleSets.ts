@@ -3,18 +3,20 @@
  * POST /api/scalesets/{name}/verify {resourceGroup?}        — verify on demand.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { changeInstanceId, verifyInstanceId } from '../../domain/changeLock';
+import { lazySchema } from '../../domain/validation';
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { ScaleScaleSetInput } from '../orchestrators/scaleScaleSet';
 import type { VerifyScaleSetInput } from '../orchestrators/verifyScaleSet';
 import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+import { durableClient, durableClientInput } from '../durable';
 
-const target = z.object({ resourceGroup: z.string().min(1).optional() });
-const scaleBody = target.extend({ capacity: z.number().int().min(0).max(1000) }).strict();
-const verifyBody = target.strict();
+const bodies = lazySchema((z) => {
+  const target = z.object({ resourceGroup: z.string().min(1).optional() });
+  return { scale: target.extend({ capacity: z.number().int().min(0).max(1000) }).strict(), verify: target.strict() };
+});
 
 function resourceGroupOf(body: { resourceGroup?: string }, request: HttpRequest): string | undefined {
   return body.resourceGroup ?? request.query.get('resourceGroup') ?? loadSettings().FRIDAY_DEFAULT_RESOURCE_GROUP;
@@ -49,7 +51,7 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
   const settings = loadSettings();
   const scaleSetName = request.params.name ?? '';
-  const client = df.getClient(context);
+  const client = durableClient(context);
   const instanceId = options.lockId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
   if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
   const input = options.input({ resourceGroup, scaleSetName, body: body.value, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE });
@@ -61,7 +63,7 @@ export async function scaleScaleSet(request: HttpRequest, context: InvocationCon
   return startScaleSetRun({
     request,
     context,
-    schema: scaleBody,
+    schema: bodies().scale,
     allowEmptyBody: false,
     lockId: changeInstanceId,
     orchestrator: ORCHESTRATOR.scaleScaleSet,
@@ -73,7 +75,7 @@ export async function verifyScaleSet(request: HttpRequest, context: InvocationCo
   return startScaleSetRun({
     request,
     context,
-    schema: verifyBody,
+    schema: bodies().verify,
     allowEmptyBody: true,
     lockId: verifyInstanceId,
     orchestrator: ORCHESTRATOR.verifyScaleSet,
@@ -81,5 +83,5 @@ export async function verifyScaleSet(request: HttpRequest, context: InvocationCo
   });
 }
 
-app.http('scaleSetsScale', { route: 'scalesets/{name}/scale', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: scaleScaleSet });
-app.http('scaleSetsVerify', { route: 'scalesets/{name}/verify', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: verifyScaleSet });
+app.http('scaleSetsScale', { route: 'scalesets/{name}/scale', methods: ['POST'], authLevel: 'function', extraInputs: [durableClientInput], handler: scaleScaleSet });
+app.http('scaleSetsVerify', { route: 'scalesets/{name}/verify', methods: ['POST'], authLevel: 'function', extraInputs: [durableClientInput], handler: verifyScaleSet });

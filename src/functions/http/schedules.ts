@@ -7,13 +7,14 @@
  *                                 stores it in the FRIDAY_SCHEDULES_BLOB blob.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { saveSchedulesBlob } from '../../azure/scheduleStore';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { decideScaleSet } from '../../domain/schedule/schedulePlan';
 import { loadSettings } from '../../settings';
 import { readScheduledScaleSets } from '../activities/readScheduledScaleSets';
 import { badRequest, readJson, runningInstance } from './problemResponse';
+import { durableClient, durableClientInput } from '../durable';
 
 export interface ScheduleView {
   at: string;
@@ -60,7 +61,7 @@ export async function schedules(request: HttpRequest, context: InvocationContext
   const atText = request.query.get('at');
   const at = atText ? new Date(atText) : new Date();
   if (Number.isNaN(at.getTime())) return badRequest('InvalidRequest', [`at: '${atText ?? ''}' is not an ISO date-time (e.g. 2026-11-25T19:30:00Z)`]);
-  return { status: 200, jsonBody: await scheduleView({ at, client: df.getClient(context) }) };
+  return { status: 200, jsonBody: await scheduleView({ at, client: durableClient(context) }) };
 }
 
-app.http('schedules', { route: 'schedules', methods: ['GET', 'PUT'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: schedules });
+app.http('schedules', { route: 'schedules', methods: ['GET', 'PUT'], authLevel: 'function', extraInputs: [durableClientInput], handler: schedules });

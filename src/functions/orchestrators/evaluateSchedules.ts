@@ -5,13 +5,13 @@
  * orchestration's time, and starts one change run per scale set that must change. Nothing to
  * change → no ARM write at all. A dry run decides and reports without starting anything.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { decideScaleSet } from '../../domain/schedule/schedulePlan';
 import type { ScheduledScaleSets } from '../activities/readScheduledScaleSets';
 import type { StartedChange } from '../activities/startScheduleChange';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
-import { ARM_RETRY } from './verifyScaleSet';
+import { armRetry } from './verifyScaleSet';
+import { registerOrchestration } from '../durable';
 
 export interface EvaluateSchedulesInput {
   trigger: 'timer' | 'http';
@@ -41,7 +41,7 @@ export const evaluateSchedulesOrchestrator: OrchestrationHandler = function* (co
   const now = context.df.currentUtcDateTime;
   const base = { evaluatedAt: now.toISOString(), trigger: input.trigger, dryRun: input.dryRun === true };
   context.df.setCustomStatus({ step: 'read', message: 'reading schedules and scale sets' });
-  const read: ScheduledScaleSets = yield context.df.callActivityWithRetry(ACTIVITY.readScheduledScaleSets, ARM_RETRY, {});
+  const read: ScheduledScaleSets = yield context.df.callActivityWithRetry(ACTIVITY.readScheduledScaleSets, armRetry(), {});
   if (!read.ok) {
     const report: ScheduleEvaluation = { ...base, source: read.source, outcome: 'invalidConfig', errors: read.errors, scaleSets: [] };
     context.df.setCustomStatus({ step: 'done', message: `schedule document invalid: ${read.errors.length} problem(s)` });
@@ -53,7 +53,7 @@ export const evaluateSchedulesOrchestrator: OrchestrationHandler = function* (co
   if (!base.dryRun && toChange.length > 0) {
     context.df.setCustomStatus({ step: 'start', message: `starting ${toChange.length} change run(s)` });
     started = yield context.df.Task.all(
-      toChange.map((d) => context.df.callActivityWithRetry(ACTIVITY.startScheduleChange, ARM_RETRY, { resourceGroup: d.resourceGroup, scaleSetName: d.name, trigger: input.trigger, evaluatedAt: base.evaluatedAt, changes: d.changes })),
+      toChange.map((d) => context.df.callActivityWithRetry(ACTIVITY.startScheduleChange, armRetry(), { resourceGroup: d.resourceGroup, scaleSetName: d.name, trigger: input.trigger, evaluatedAt: base.evaluatedAt, changes: d.changes })),
     );
   }
   const report: ScheduleEvaluation = {
@@ -83,4 +83,4 @@ export const evaluateSchedulesOrchestrator: OrchestrationHandler = function* (co
   return report;
 };
 
-df.app.orchestration(ORCHESTRATOR.evaluateSchedules, evaluateSchedulesOrchestrator);
+registerOrchestration(ORCHESTRATOR.evaluateSchedules, evaluateSchedulesOrchestrator);

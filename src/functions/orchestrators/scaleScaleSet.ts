@@ -3,13 +3,13 @@
  * Scales a scale set and proves the result: after a scale-out only the new instances are
  * verified (the others were already); after a scale-in, all that remain.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { registerOrchestration } from '../durable';
 
 export interface ScaleScaleSetInput {
   resourceGroup: string;
@@ -21,7 +21,7 @@ export interface ScaleScaleSetInput {
 export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ScaleScaleSetInput>();
   context.df.setCustomStatus({ step: 'capacity', message: `scaling to ${input.capacity}` });
-  const change: StepOutcome<CapacityChange> = yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, ARM_RETRY, input);
+  const change: StepOutcome<CapacityChange> = yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, armRetry(), input);
   if (!change.ok) throw new Error(failureText(change));
   context.df.setCustomStatus({ step: 'verify', message: `verifying ${change.value.newInstanceIds.length ? 'new instances' : 'all instances'}` });
   const verifyInput: VerifyScaleSetInput = {
@@ -36,4 +36,4 @@ export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (contex
   return { outcome, before: change.value.before, after: change.value.after, armWrites: change.value.written ? 1 : 0, newInstanceIds: change.value.newInstanceIds, frontEndUrl: verification.frontEndUrl, instances: verification.instances, totals: verification.totals, verification };
 };
 
-df.app.orchestration(ORCHESTRATOR.scaleScaleSet, recordedRun<ScaleScaleSetInput>('scale', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), scaleScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.scaleScaleSet, recordedRun<ScaleScaleSetInput>('scale', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), scaleScaleSetOrchestrator));

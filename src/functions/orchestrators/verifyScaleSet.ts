@@ -4,7 +4,6 @@
  * batches (one activity per batch, so history stays small at 1000 instances), the front end, then
  * pure verdicts. Deterministic: time only from context.df.currentUtcDateTime.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
 import { batches, judgeFrontEnd, judgeInstance, type Expectations, type FrontEndVerdict, type InstanceVerdict, type ProbeResult } from '../../domain/verification/verdicts';
@@ -12,6 +11,7 @@ import type { CollectedFacts } from '../activities/collectInstanceFacts';
 import type { FrontEndAnswer } from '../activities/probeFrontEnd';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
+import { registerOrchestration, retryPolicy } from '../durable';
 
 export interface VerifyScaleSetInput {
   resourceGroup: string;
@@ -36,9 +36,8 @@ export interface VerificationReport {
   timingsMs: { facts: number; probes: number; frontEnd: number; total: number };
 }
 
-export const ARM_RETRY = new df.RetryOptions(2000, 5);
-ARM_RETRY.backoffCoefficient = 2;
-ARM_RETRY.maxRetryIntervalInMilliseconds = 60_000;
+/** Transient ARM failures (thrown by activities): retried with backoff, 2 s doubling to at most 60 s, five attempts. */
+export const armRetry = retryPolicy({ firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 });
 
 export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }>, extra = ''): string {
   const f = outcome.failure;
@@ -49,7 +48,7 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   const input = context.df.getInput<VerifyScaleSetInput>();
   const t0 = context.df.currentUtcDateTime.getTime();
   context.df.setCustomStatus({ step: 'addresses', message: 'listing instance addresses' });
-  const addresses: StepOutcome<Array<{ instanceId: string; privateIp: string }>> = yield context.df.callActivityWithRetry(ACTIVITY.listInstanceAddresses, ARM_RETRY, {
+  const addresses: StepOutcome<Array<{ instanceId: string; privateIp: string }>> = yield context.df.callActivityWithRetry(ACTIVITY.listInstanceAddresses, armRetry(), {
     resourceGroup: input.resourceGroup,
     scaleSetName: input.scaleSetName,
   });
@@ -58,7 +57,7 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   const targets = addresses.value.filter((a) => !wanted || wanted.has(a.instanceId));
   context.df.setCustomStatus({ step: 'probes', instancesTotal: targets.length, instancesProbed: 0 });
   // The VM list (instance views) is read while the pages are probed: both are on the critical path otherwise.
-  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, ARM_RETRY, {
+  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), {
     resourceGroup: input.resourceGroup,
     scaleSetName: input.scaleSetName,
     frontEndPublicIpId: input.frontEndPublicIpId,
@@ -100,4 +99,4 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   return report;
 };
 
-df.app.orchestration(ORCHESTRATOR.verifyScaleSet, recordedRun<VerifyScaleSetInput>('verify', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), verifyScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.verifyScaleSet, recordedRun<VerifyScaleSetInput>('verify', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), verifyScaleSetOrchestrator));

@@ -5,14 +5,15 @@
  * within limits), and — if more events arrived meanwhile — going round again, so a burst always
  * ends with the latest state verified. State carries over with continue-as-new (small history).
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
 import { planRepairs, type RepairHistoryEntry } from '../../domain/repair/planRepairs';
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { ARM_RETRY, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { registerOrchestration } from '../durable';
 
 export interface WatchInput {
   resourceGroup: string;
@@ -80,7 +81,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
       const ids = decisions.filter((d) => d.action === action).map((d) => d.instanceId);
       if (ids.length === 0) continue;
       context.df.setCustomStatus({ step: action, instances: ids });
-      const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield context.df.callActivityWithRetry(ACTIVITY.repairInstances, ARM_RETRY, { ...target, action, instanceIds: ids });
+      const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield context.df.callActivityWithRetry(ACTIVITY.repairInstances, armRetry(), { ...target, action, instanceIds: ids });
       if (!repaired.ok) throw new Error(failureText(repaired));
       for (const id of ids) history.push({ instanceId: id, action, at: now() });
       const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
@@ -154,4 +155,4 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   };
 };
 
-df.app.orchestration(ORCHESTRATOR.watchScaleSet, recordedRun<WatchInput>('repair', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), watchScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.watchScaleSet, recordedRun<WatchInput>('repair', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), watchScaleSetOrchestrator));

@@ -4,17 +4,17 @@
  * decides at its orchestration time, so a late or replayed tick decides for when it actually runs.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import * as df from 'durable-functions';
 import { SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import { runningInstance } from '../http/problemResponse';
 import type { EvaluateSchedulesInput } from '../orchestrators/evaluateSchedules';
+import { durableClient, durableClientInput } from '../durable';
 
 export async function scheduleTimer(timer: Timer, context: InvocationContext): Promise<void> {
   const settings = loadSettings();
   if (!settings.FRIDAY_SCHEDULES && !settings.FRIDAY_SCHEDULES_BLOB) return; // no schedules configured: nothing to read, nothing to write
-  const client = df.getClient(context);
+  const client = durableClient(context);
   if (await runningInstance(client, SCHEDULE_EVALUATION_ID)) {
     context.log('schedule evaluation still running: this tick is skipped');
     return;
@@ -24,4 +24,4 @@ export async function scheduleTimer(timer: Timer, context: InvocationContext): P
   context.log(`schedule evaluation started${timer.isPastDue ? ' (past due)' : ''}`);
 }
 
-app.timer('scheduleTimer', { schedule: '0 */5 * * * *', extraInputs: [df.input.durableClient()], handler: scheduleTimer });
+app.timer('scheduleTimer', { schedule: '0 */5 * * * *', extraInputs: [durableClientInput], handler: scheduleTimer });
