@@ -76,6 +76,7 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_ADMIN_PASSWORD: optionalText,
     /** Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. `*` only if a spec says so explicitly. */
     FRIDAY_RDP_SOURCE_PREFIX: optionalText,
+    /** Page probes in flight for one verification run (split between its batch activities). */
     FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
     FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
     /** Instances per probe activity: bounds orchestration history size at fleet scale. */

@@ -47,27 +47,30 @@ export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }
 export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<VerifyScaleSetInput>();
   const t0 = context.df.currentUtcDateTime.getTime();
-  context.df.setCustomStatus({ step: 'addresses', message: 'listing instance addresses' });
-  const addresses: StepOutcome<Array<{ instanceId: string; privateIp: string }>> = yield context.df.callActivityWithRetry(ACTIVITY.listInstanceAddresses, armRetry(), {
-    resourceGroup: input.resourceGroup,
-    scaleSetName: input.scaleSetName,
-  });
+  context.df.setCustomStatus({ step: 'addresses', message: 'listing instance addresses and instance views' });
+  // Both paged reads start at once: the VM list with instance views (the slowest read) runs while
+  // the NIC list gives the addresses and the pages are probed; IPs are joined here afterwards.
+  const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
+  const addressesTask = context.df.callActivityWithRetry(ACTIVITY.listInstanceAddresses, armRetry(), target);
+  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), { ...target, frontEndPublicIpId: input.frontEndPublicIpId, addresses: [] });
+  yield context.df.Task.any([addressesTask, factsTask]);
+  if (!addressesTask.isCompleted) yield addressesTask;
+  const addresses = addressesTask.result as StepOutcome<Array<{ instanceId: string; privateIp: string }>>;
   if (!addresses.ok) throw new Error(failureText(addresses));
   const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
   const targets = addresses.value.filter((a) => !wanted || wanted.has(a.instanceId));
   context.df.setCustomStatus({ step: 'probes', instancesTotal: targets.length, instancesProbed: 0 });
-  // The VM list (instance views) is read while the pages are probed: both are on the critical path otherwise.
-  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), {
-    resourceGroup: input.resourceGroup,
-    scaleSetName: input.scaleSetName,
-    frontEndPublicIpId: input.frontEndPublicIpId,
-    addresses: addresses.value,
-  });
-  const probeTasks = batches(targets, input.probeBatchSize ?? 250).map((b) => context.df.callActivity(ACTIVITY.probeInstances, { targets: b }));
-  const results: unknown[] = yield context.df.Task.all([factsTask, ...probeTasks]);
-  const facts = results[0] as StepOutcome<CollectedFacts>;
-  const probed = results.slice(1) as ProbeResult[][];
-  if (!facts.ok) throw new Error(failureText(facts));
+  const probeBatches = batches(targets, input.probeBatchSize ?? 250);
+  // FRIDAY_PROBE_CONCURRENCY bounds the probes in flight for the whole run: each batch gets its share.
+  const probeTasks = probeBatches.map((b) => context.df.callActivity(ACTIVITY.probeInstances, { targets: b, shareOf: probeBatches.length }));
+  // Only new tasks go into a compound: durable-functions would schedule a task again if it were
+  // yielded inside a second compound. A task already scheduled may be yielded on its own.
+  const probed: ProbeResult[][] = probeTasks.length ? yield context.df.Task.all(probeTasks) : [];
+  if (!factsTask.isCompleted) yield factsTask;
+  const collected = factsTask.result as StepOutcome<CollectedFacts>;
+  if (!collected.ok) throw new Error(failureText(collected));
+  const ipById = new Map(addresses.value.map((a) => [a.instanceId, a.privateIp]));
+  const facts = { ...collected, value: { ...collected.value, instances: collected.value.instances.map((i) => ({ ...i, privateIp: ipById.get(i.instanceId) ?? null })) } };
   const t1 = context.df.currentUtcDateTime.getTime();
   const subject = facts.value.instances.filter((i) => !wanted || wanted.has(i.instanceId));
   const byId = new Map(probed.flat().map((p) => [p.instanceId, p]));
