@@ -53,6 +53,12 @@ module identity 'app/identity.bicep' = {
   params: { name: 'id-friday-${resourceToken}', location: location, tags: tags }
 }
 
+// The identity scale set instances read the setup script with (nothing in the model expires).
+module instanceIdentity 'app/identity.bicep' = {
+  name: 'instance-identity'
+  params: { name: 'id-friday-instances-${resourceToken}', location: location, tags: tags }
+}
+
 module storage 'app/storage.bicep' = {
   name: 'storage'
   params: {
@@ -93,7 +99,9 @@ var appSettings = {
   FRIDAY_SCRIPTS_ACCOUNT_URL: storage.outputs.blobEndpoint
   FRIDAY_SCRIPTS_CONTAINER: scriptsContainerName
   FRIDAY_REPORTS_CONTAINER: reportsContainerName
-  FRIDAY_SCRIPT_ACCESS: 'sas'
+  FRIDAY_SCRIPT_ACCESS: 'managedIdentity'
+  FRIDAY_INSTANCE_IDENTITY_ID: instanceIdentity.outputs.id
+  FRIDAY_INSTANCE_IDENTITY_CLIENT_ID: instanceIdentity.outputs.clientId
   FRIDAY_SCRIPT_SAS_MINUTES: '60'
   FRIDAY_ADMIN_USERNAME: adminUsername
   FRIDAY_ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${vault.outputs.adminPasswordSecretUri})'
@@ -134,6 +142,17 @@ module appAccess 'app/app-access.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: vault.outputs.name
     applicationInsightsName: 'appi-friday-${resourceToken}'
+  }
+}
+
+module instanceAccess 'app/instance-access.bicep' = {
+  name: 'instance-access'
+  params: {
+    instancePrincipalId: instanceIdentity.outputs.principalId
+    instanceIdentityName: 'id-friday-instances-${resourceToken}'
+    appPrincipalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    scriptsContainerName: scriptsContainerName
   }
 }
 

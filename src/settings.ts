@@ -22,6 +22,8 @@ export const SETTING_NAMES = [
   'FRIDAY_SCRIPTS_CONTAINER',
   'FRIDAY_REPORTS_CONTAINER',
   'FRIDAY_SCRIPT_ACCESS',
+  'FRIDAY_INSTANCE_IDENTITY_ID',
+  'FRIDAY_INSTANCE_IDENTITY_CLIENT_ID',
   'FRIDAY_SCRIPT_SAS_MINUTES',
   'FRIDAY_ADMIN_USERNAME',
   'FRIDAY_ADMIN_PASSWORD',
@@ -71,6 +73,13 @@ const settingsSchema = lazySchema((z) => {
     /** How instances read the script: a short-lived read-only SAS URL, or the scale set's managed identity. */
     FRIDAY_SCRIPT_ACCESS: z.enum(['sas', 'managedIdentity']).default('sas'),
     FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60),
+    /**
+     * managedIdentity access: the user-assigned identity (resource id) the scale set gets, which has
+     * read access to the scripts container, and its client id (what the extension asks a token for).
+     * Nothing expires: instances added hours later (schedules, autoscale) still read the script.
+     */
+    FRIDAY_INSTANCE_IDENTITY_ID: optionalText,
+    FRIDAY_INSTANCE_IDENTITY_CLIENT_ID: optionalText,
     FRIDAY_ADMIN_USERNAME: z.string().trim().min(1).default('fridayadmin'),
     /** Key Vault reference in Azure; generated per run in the local cloud. Never logged. */
     FRIDAY_ADMIN_PASSWORD: optionalText,
@@ -118,6 +127,9 @@ export function parseSettings(env: Record<string, string | undefined>): AppSetti
     throw new SettingsError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const settings = result.data;
+  if (settings.FRIDAY_SCRIPT_ACCESS === 'managedIdentity' && !settings.FRIDAY_INSTANCE_IDENTITY_ID) {
+    throw new SettingsError(['FRIDAY_INSTANCE_IDENTITY_ID: required when FRIDAY_SCRIPT_ACCESS is managedIdentity (the identity instances read the setup script with)']);
+  }
   if (settings.FRIDAY_ARM_AUTH === 'local-static-token' && !isLoopbackUrl(settings.FRIDAY_ARM_ENDPOINT)) {
     throw new SettingsError(['FRIDAY_ARM_AUTH: local-static-token is only allowed with a loopback FRIDAY_ARM_ENDPOINT']);
   }

@@ -1,4 +1,4 @@
-@description('Name of the user-assigned managed identity the Function App runs as.')
+@description('Name of a user-assigned managed identity: the one the Function App runs as, or the one instances read the setup script with.')
 param name string
 param location string
 param tags object = {}

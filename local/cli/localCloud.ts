@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startAzurite, type AzuriteHandle } from '../azurite';
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, startAzurite, type AzuriteHandle } from '../azurite';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
 import { startRunner, type RunnerHandle, type RunnerOptions } from '../runner';
 
@@ -46,6 +46,22 @@ function packageRoot(): string {
   return dir;
 }
 
+/**
+ * An instance's managed identity reading a blob, in the local cloud: Azurite has no Entra ID, so
+ * the read is signed with Azurite's well-known development account key — the emulator only calls
+ * this after checking the scale set really has the identity the extension asks for.
+ */
+async function azuriteIdentityDownload(uri: string): Promise<{ status: number; statusText: string; text: string }> {
+  const { BlobClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
+  try {
+    const buffer = await new BlobClient(uri, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY)).downloadToBuffer();
+    return { status: 200, statusText: 'OK', text: buffer.toString('utf8') };
+  } catch (error) {
+    const e = error as { statusCode?: number; message?: string };
+    return { status: e.statusCode ?? 500, statusText: e.message ?? 'download failed', text: '' };
+  }
+}
+
 /** The app settings that point the app at this local cloud (also used to start a runner as a separate process). */
 export function localAppSettings(options: { azurite: { connectionString: string }; emulator: Pick<EmulatorHandle, 'subscriptionId' | 'armEndpoint' | 'caCertFile' | 'adminUrl'>; extra?: Record<string, string> }): Record<string, string> {
   const { azurite, emulator } = options;
@@ -72,7 +88,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const repoRoot = packageRoot();
   const [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
-    startEmulator({ stateDir: path.join(dataDir, 'emulator'), ...options.emulator }),
+    startEmulator({ stateDir: path.join(dataDir, 'emulator'), identityDownload: azuriteIdentityDownload, ...options.emulator }),
   ]);
   const settings = localAppSettings({ azurite, emulator, extra: options.settings });
   let runner: RunnerHandle;

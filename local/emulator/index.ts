@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ArmResponse, Clock, EmulatorTiming, InstanceDirectory, ProviderContext } from './core/contract';
+import type { ArmResponse, Clock, EmulatorTiming, InstanceDirectory, ProviderContext, IdentityDownload } from './core/contract';
 import { realClock } from './core/clock';
 import { MemoryAddressMap } from './core/addressMap';
 import { ResourceEventLog } from './core/events';
@@ -40,6 +40,8 @@ export interface EmulatorOptions {
   /** `false` turns throttling off; default: ARM's buckets on, Compute policies off unless given. */
   throttling?: false | ThrottlingOptions;
   clock?: Clock;
+  /** How an instance's managed identity reads a blob (see ProviderContext.identityDownload). */
+  identityDownload?: IdentityDownload;
 }
 
 export interface EmulatorHandle {
@@ -89,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     instances: emptyDirectory,
     baseUrl: '',
     onShutdown: (hook) => shutdownHooks.push(hook),
+    ...(options.identityDownload ? { identityDownload: options.identityDownload } : {}),
   };
 
   const delivery = new EventDelivery(events);

@@ -74,7 +74,9 @@ export async function publishSetupScript(settings: AppSettings, options: { dryRu
 export async function scriptAccess(settings: AppSettings, blobName: string, now: Date): Promise<Record<string, unknown>> {
   const container = containerClient(settings);
   const blob = container.getBlockBlobClient(blobName);
-  if (settings.FRIDAY_SCRIPT_ACCESS === 'managedIdentity') return { fileUris: [blob.url], managedIdentity: {} };
+  if (settings.FRIDAY_SCRIPT_ACCESS === 'managedIdentity') {
+    return { fileUris: [blob.url], managedIdentity: settings.FRIDAY_INSTANCE_IDENTITY_CLIENT_ID ? { clientId: settings.FRIDAY_INSTANCE_IDENTITY_CLIENT_ID } : {} };
+  }
   const { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } = loadBlob();
   const expiresOn = new Date(now.getTime() + settings.FRIDAY_SCRIPT_SAS_MINUTES * 60_000);
   const startsOn = new Date(now.getTime() - 5 * 60_000);

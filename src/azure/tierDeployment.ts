@@ -29,6 +29,7 @@ export function tierContext(settings: AppSettings, spec: DeploymentSpec, setupCo
     adminUsername: settings.FRIDAY_ADMIN_USERNAME,
     rdpSourcePrefix: openToAll && !spec.rdp.allowFromAnywhere ? undefined : rdp,
     setupCommand,
+    ...(settings.FRIDAY_SCRIPT_ACCESS === 'managedIdentity' && settings.FRIDAY_INSTANCE_IDENTITY_ID ? { instanceIdentityId: settings.FRIDAY_INSTANCE_IDENTITY_ID } : {}),
     ...(settings.FRIDAY_PUBLIC_BASE_URL
       ? { autoscaleWebhookUrl: `${settings.FRIDAY_PUBLIC_BASE_URL.replace(/\/$/, '')}/api/autoscale-webhook${webhookToken ? `?token=${webhookToken}` : ''}` }
       : {}),

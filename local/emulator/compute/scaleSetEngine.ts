@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ArmError } from '../core/contract';
 import type { InstanceDirectory, ProviderContext } from '../core/contract';
-import { runCustomScriptExtension, type ExtensionOutcome } from '../guest/customScriptExtension';
+import { runCustomScriptExtension, type ExtensionOutcome, type InstanceIdentity } from '../guest/customScriptExtension';
 import { InstanceListener } from '../guest/instanceListener';
 import { WindowsGuest } from '../guest/windowsGuest';
 
@@ -260,7 +260,12 @@ export class ScaleSetEngine implements InstanceDirectory {
       let outcome: ExtensionOutcome;
       if (injected) outcome = { ok: false, code: 'ProvisioningState/failed/1', message: injected };
       else if (ext.properties.type === 'CustomScriptExtension' || ext.properties.type === 'CustomScript') {
-        outcome = await runCustomScriptExtension({ guest: inst.guest, settings: ext.properties.settings ?? {}, protectedSettings: secret ?? {} });
+        outcome = await runCustomScriptExtension({
+          guest: inst.guest,
+          settings: ext.properties.settings ?? {},
+          protectedSettings: secret ?? {},
+          identity: { assigned: state.doc.identity as InstanceIdentity['assigned'], ...(this.ctx.identityDownload ? { download: this.ctx.identityDownload } : {}) },
+        });
       } else outcome = { ok: true, code: 'ProvisioningState/succeeded', message: 'Enable succeeded.' };
       inst.appliedExtensions.set(lower(ext.name), hash);
       inst.extensionStatus.set(lower(ext.name), { ...outcome, type: `${ext.properties.publisher ?? ''}.${ext.properties.type ?? ''}`, typeHandlerVersion: ext.properties.typeHandlerVersion ?? '' });

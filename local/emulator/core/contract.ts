@@ -217,4 +217,11 @@ export interface ProviderContext {
   simulatedAutoscale?: (options: { subscriptionId: string; resourceGroup: string; scaleSet: string; delta: number }) => Promise<{ scaleSetId: string; oldCapacity: number; newCapacity: number }>;
   /** Providers register what must stop when the emulator closes (listeners, proxies, timers). */
   onShutdown(hook: () => Promise<void> | void): void;
+  /**
+   * Stands in for an instance's managed identity reading a blob (IMDS token + storage RBAC): the
+   * local cloud wires it to Azurite. Unset → identity-based downloads are refused (403).
+   */
+  identityDownload?: IdentityDownload;
 }
+
+export type IdentityDownload = (uri: string) => Promise<{ status: number; statusText: string; text: string }>;

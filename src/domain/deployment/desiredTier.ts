@@ -34,6 +34,8 @@ export interface TierContext {
   rdpSourcePrefix?: string;
   /** `powershell … -File setup-friday-<hash>.ps1` (no secret: the SAS URL goes in protected settings). */
   setupCommand: string;
+  /** User-assigned identity the instances read the setup script with (managedIdentity access). */
+  instanceIdentityId?: string;
   /** The app's autoscale webhook, without its token (the adapter appends it). */
   autoscaleWebhookUrl?: string;
 }
@@ -183,6 +185,7 @@ export function desiredTier(spec: DeploymentSpec, ctx: TierContext): DesiredReso
     sku: { name: ss.vmSize, tier: 'Standard', capacity: ss.capacity },
     ...(ss.zones?.length ? { zones: ss.zones } : {}),
     ...(ss.faultDomainCount !== undefined ? { platformFaultDomainCount: ss.faultDomainCount } : {}),
+    ...(ctx.instanceIdentityId ? { identity: { type: 'UserAssigned', userAssignedIdentities: { [ctx.instanceIdentityId]: {} } } } : {}),
     overprovision: ss.overprovision,
     scaleInPolicy: { rules: [ss.scaleInPolicy] },
     upgradePolicy: {

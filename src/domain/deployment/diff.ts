@@ -48,7 +48,9 @@ export function differences(desired: Json, actual: Json, path = '', key = ''): s
   }
   if (isObject(desired)) {
     if (!isObject(actual)) return [`${path || '(resource)'}: ${show(actual)} → ${show(desired)}`];
-    return Object.entries(desired).flatMap(([k, v]) => differences(v, actual[k], path ? `${path}.${k}` : k, k));
+    // Keys that are resource ids (userAssignedIdentities) come back in ARM's casing.
+    const field = (k: string): Json => (k in actual ? actual[k] : actual[Object.keys(actual).find((a) => a.toLowerCase() === k.toLowerCase()) ?? k]);
+    return Object.entries(desired).flatMap(([k, v]) => differences(v, field(k), path ? `${path}.${k}` : k, k));
   }
   return sameScalar(key, desired, actual) ? [] : [`${path}: ${show(actual)} → ${show(desired)}`];
 }
