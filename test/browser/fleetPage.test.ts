@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { runToEnd } from '../support/durableRuns';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const RG = 'rg-fleet-page';
@@ -18,19 +19,6 @@ const CHROMIUM = process.env.FRIDAY_CHROMIUM ?? '/usr/bin/chromium';
 let cloud: LocalCloudHandle;
 let browser: Browser;
 let page: Page;
-
-const api = (route: string, body?: unknown): Promise<Response> =>
-  fetch(`${cloud.baseUrl}/api/${route}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-
-async function runToEnd(res: Response): Promise<{ runtimeStatus: string; output: unknown }> {
-  expect(res.status).toBe(202);
-  const { statusQueryGetUri } = (await res.json()) as { statusQueryGetUri: string };
-  for (;;) {
-    const s = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string; output: unknown };
-    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run \`npm run browser:install\` (Debian package chromium) or set FRIDAY_CHROMIUM.`);
@@ -46,11 +34,11 @@ beforeAll(async () => {
     ],
   };
   cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-fleet-')), settings: { FRIDAY_SCHEDULES: JSON.stringify(schedules) }, runner: { log: () => undefined, timers: 'manual' } });
-  const deployed = await runToEnd(await api('deployments', { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, overprovision: false } }));
+  const deployed = await runToEnd(cloud, 'deployments', { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, overprovision: false } });
   expect((deployed.output as { outcome: string }).outcome).toBe('succeeded');
   // Break one instance's page and verify on demand: the page must show it failed, with the reason.
   cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '1' }, page: 'page500' });
-  const verified = await runToEnd(await api('scalesets/vmss-friday/verify', { resourceGroup: RG }));
+  const verified = await runToEnd(cloud, 'scalesets/vmss-friday/verify', { resourceGroup: RG });
   expect((verified.output as { totals: { failed: number } }).totals.failed).toBe(1);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
@@ -111,7 +99,7 @@ describe('fleet page', () => {
   it('refreshes without a full reload: a repaired instance turns to pass', async () => {
     await page.evaluate('window.marker = "same document"');
     cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '1' }, page: null });
-    await runToEnd(await api('scalesets/vmss-friday/verify', { resourceGroup: RG }));
+    await runToEnd(cloud, 'scalesets/vmss-friday/verify', { resourceGroup: RG });
     await new Promise((r) => setTimeout(r, 3100)); // past the data endpoint's short cache
     await page.click('#refresh');
     const row = page.locator('section[data-scaleset="vmss-friday"] tr[data-instance="1"]');

@@ -11,22 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { parseSettings, SettingsError } from '../../src/settings';
 import { testClients } from '../support/armTestClients';
+import { runToEnd } from '../support/durableRuns';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const RG = 'rg-e2e-identity';
 let cloud: LocalCloudHandle;
 let identityId: string;
 
-async function run(route: string, body: unknown): Promise<{ runtimeStatus: string; output: unknown }> {
-  const res = await fetch(`${cloud.baseUrl}/api/${route}`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey }, body: JSON.stringify(body) });
-  expect(res.status).toBe(202);
-  const { statusQueryGetUri } = (await res.json()) as { statusQueryGetUri: string };
-  for (;;) {
-    const s = (await (await fetch(statusQueryGetUri)).json()) as { runtimeStatus: string; output: unknown };
-    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const run = (route: string, body: unknown) => runToEnd(cloud, route, body);
 
 beforeAll(async () => {
   const subscription = '00000000-0000-0000-0000-00000000f41d';

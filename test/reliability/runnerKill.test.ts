@@ -5,7 +5,7 @@
  * nothing is duplicated. Azurite and the emulator live in this process; only the runner dies.
  * `FRIDAY_SOAK=1` runs more seeds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,22 +14,16 @@ import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { localAppSettings } from '../../local/cli/localCloud';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
 import { testClients } from '../support/armTestClients';
+import { killRunner as kill, repoRoot, runnerMain, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
 
 const SEEDS = process.env.FRIDAY_SOAK === '1' ? [11, 23, 37, 41, 53, 67, 79, 83, 97, 101] : [23, 11, 41]; // early, middle and late kill points
-const repoRoot = path.resolve(__dirname, '..', '..');
-const runnerMain = path.join(repoRoot, 'dist', 'local', 'runner', 'main.js');
 const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const children: ChildProcess[] = [];
 let azurite: AzuriteHandle;
 let emulator: EmulatorHandle;
 let settings: Record<string, string>;
 
-interface Runner {
-  child: ChildProcess;
-  baseUrl: string;
-  masterKey: string;
-  functionKey: string;
-}
+type Runner = RunnerProcess;
 interface Report {
   outcome: string;
   totals: { instances: number; passed: number; failed: number };
@@ -48,26 +42,7 @@ function random(seed: number): () => number {
   };
 }
 
-function startRunnerProcess(dataDir: string): Promise<Runner> {
-  const child = spawn(process.execPath, [runnerMain, '--app-root', repoRoot, '--data-dir', dataDir, '--timers', 'manual', '--settings-json', JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.startsWith('FRIDAY_RUNNER_READY '));
-      if (line) resolve({ child, ...(JSON.parse(line.slice('FRIDAY_RUNNER_READY '.length)) as { baseUrl: string; masterKey: string; functionKey: string }) });
-    });
-    child.on('exit', (code) => reject(new Error(`runner exited (${String(code)}) before ready: ${out}`)));
-  });
-}
-
-async function kill(runner: Runner): Promise<void> {
-  if (runner.child.exitCode !== null) return;
-  const exited = new Promise((r) => runner.child.once('exit', r));
-  runner.child.kill('SIGKILL');
-  await exited;
-}
+const startRunner = (dataDir: string): Promise<Runner> => startRunnerProcess({ dataDir, settings, children });
 
 async function startDeployment(runner: Runner, resourceGroup: string): Promise<string> {
   const res = await fetch(`${runner.baseUrl}/api/deployments`, {
@@ -127,7 +102,7 @@ describe.skipIf(!existsSync(runnerMain))('a runner killed during a real deployme
   let baseline: { report: Report; resources: string[]; writes: number };
 
   beforeAll(async () => {
-    const runner = await startRunnerProcess(mkdtempSync(path.join(tmpdir(), 'friday-kill-runner-')));
+    const runner = await startRunner(mkdtempSync(path.join(tmpdir(), 'friday-kill-runner-')));
     const seq = emulator.requestLog.lastSeq;
     const done = await waitDone(runner, await startDeployment(runner, 'rg-kill-baseline'));
     expect(done.runtimeStatus).toBe('Completed');
@@ -142,7 +117,7 @@ describe.skipIf(!existsSync(runnerMain))('a runner killed during a real deployme
       const rg = `rg-kill-${seed}`;
       const killAfter = 1 + Math.floor(random(seed)() * (baseline.writes - 1));
       const dataDir = mkdtempSync(path.join(tmpdir(), `friday-kill-${seed}-`));
-      const first = await startRunnerProcess(dataDir);
+      const first = await startRunner(dataDir);
       const seq = emulator.requestLog.lastSeq;
       const id = await startDeployment(first, rg);
       const deadline = Date.now() + 60_000;
@@ -151,7 +126,7 @@ describe.skipIf(!existsSync(runnerMain))('a runner killed during a real deployme
       const writesBeforeKill = emulator.requestLog.entries({ since: seq, writesOnly: true }).length;
       expect(writesBeforeKill).toBeGreaterThanOrEqual(killAfter);
 
-      const second = await startRunnerProcess(dataDir);
+      const second = await startRunner(dataDir);
       const done = await waitDone(second, id);
       await kill(second);
       expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');

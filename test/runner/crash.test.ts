@@ -3,33 +3,20 @@
  * data directory: the orchestration completes, and every activity that had completed before the
  * kill is not run again (its result comes from the persisted history).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const main = path.join(repoRoot, 'dist', 'local', 'runner', 'main.js');
 const fixtureEntry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
 const children: ChildProcess[] = [];
 
-function startProcess(dataDir: string, fixtureDir: string): Promise<{ child: ChildProcess; baseUrl: string; functionKey: string }> {
-  const child = spawn(
-    process.execPath,
-    [main, '--app-root', repoRoot, '--entry', fixtureEntry, '--data-dir', dataDir, '--timers', 'manual', '--settings-json', JSON.stringify({ FIXTURE_DIR: fixtureDir, TASK_HUB_NAME: 'crashhub' })],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.startsWith('FRIDAY_RUNNER_READY '));
-      if (line) resolve({ child, ...(JSON.parse(line.slice('FRIDAY_RUNNER_READY '.length)) as { baseUrl: string; functionKey: string }) });
-    });
-    child.on('exit', (code) => reject(new Error(`runner exited (${code}) before ready: ${out}`)));
-  });
+function startProcess(dataDir: string, fixtureDir: string): Promise<RunnerProcess> {
+  return startRunnerProcess({ dataDir, entry: fixtureEntry, settings: { FIXTURE_DIR: fixtureDir, TASK_HUB_NAME: 'crashhub' }, children });
 }
 
 afterAll(() => {

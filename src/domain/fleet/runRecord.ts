@@ -3,16 +3,12 @@
  * a small summary, the instance verdicts it established, and the full report. Pure: built from the
  * orchestration's result or error and the times it passes in.
  */
+import type { InstanceVerdict } from '../verification/verdicts';
+
 export type RunKind = 'deploy' | 'scale' | 'schedule' | 'repair' | 'verify';
 
-export interface RecordedVerdict {
-  instanceId: string;
-  computerName: string;
-  privateIp: string | null;
-  zone: string | null;
-  verdict: 'pass' | 'fail';
-  reason: string;
-}
+/** An instance's verdict as a run established it. */
+export type RecordedVerdict = Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'verdict' | 'reason'>;
 
 export interface RunRecord {
   runId: string;
