@@ -226,6 +226,14 @@ describe('right-sizing on a schedule', () => {
     expect(done.batches).toHaveLength(4);
     expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D4s_v5'));
     expect((await api('schedules/evaluate', { method: 'POST', body: '{"dryRun":"yes"}' })).status).toBe(400);
+
+    // The fleet page's data shows these runs, newest first, each with its report.
+    const fleet = (await (await api('fleet/data?fresh=1')).json()) as { scaleSets: Array<{ resourceGroup: string; runs: Array<{ kind: string; outcome: string; reportUrl: string }>; schedule: { timeZone: string } | null }> };
+    const mine = fleet.scaleSets.find((x) => x.resourceGroup === RG);
+    expect(mine?.schedule?.timeZone).toBe('Europe/Berlin');
+    expect(mine?.runs.slice(0, 2).map((r) => `${r.kind}:${r.outcome}`)).toEqual(['schedule:succeeded', 'schedule:rolledBack']);
+    const report = (await (await api(mine?.runs[1]?.reportUrl ?? '')).json()) as { report: { rollback: { to: string } } };
+    expect(report.report.rollback.to).toBe('Standard_D2s_v5');
   }, 180_000);
 
   it('resizes a Rolling scale set through the platform rolling upgrade, then verifies every instance on the new size', async () => {
