@@ -8,6 +8,7 @@
  * trusted through `tlsOptions.ca` (the real SDK clients, unchanged, over HTTPS).
  */
 import { readFileSync } from 'node:fs';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
@@ -44,8 +45,25 @@ function credentialFor(settings: AppSettings): TokenCredential {
   return new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
 }
 
-function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string } } {
-  const options: { endpoint: string; tlsOptions?: { ca: string } } = { endpoint: settings.FRIDAY_ARM_ENDPOINT };
+/**
+ * The SDK's own retry covers 429 only when ARM says how long to wait (Retry-After); a 429 without
+ * it would go straight back to the caller. This policy waits with jittered exponential backoff
+ * (0.5 s, 1 s, 2 s, 4 s) and tries again, so short throttling bursts never reach the orchestration.
+ */
+export const throttledWithoutRetryAfterPolicy: PipelinePolicy = {
+  name: 'fridayThrottledWithoutRetryAfter',
+  async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await next(request);
+      const hinted = response.headers.get('retry-after') ?? response.headers.get('retry-after-ms') ?? response.headers.get('x-ms-retry-after-ms');
+      if (response.status !== 429 || hinted !== undefined || attempt >= 4) return response;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt * (0.8 + Math.random() * 0.4)));
+    }
+  },
+};
+
+function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string }; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' }> } {
+  const options: ReturnType<typeof clientOptions> = { endpoint: settings.FRIDAY_ARM_ENDPOINT, additionalPolicies: [{ policy: throttledWithoutRetryAfterPolicy, position: 'perCall' }] };
   if (settings.FRIDAY_ARM_CA_CERT_FILE) options.tlsOptions = { ca: readFileSync(settings.FRIDAY_ARM_CA_CERT_FILE, 'utf8') };
   return options;
 }

@@ -102,7 +102,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     return outcome.value;
   };
   const finish = (outcome: ScheduleRunReport['outcome'], decision: Pick<ScaleSetDecision, 'reason' | 'changes'>): ScheduleRunReport => {
-    const instances = (last)?.instances ?? [];
+    const instances = last?.instances ?? [];
     const report: ScheduleRunReport = {
       kind: 'schedule',
       runId: context.df.instanceId,
@@ -118,9 +118,9 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       batches,
       rollback,
       armWrites,
-      frontEndUrl: (last)?.frontEndUrl ?? null,
+      frontEndUrl: last?.frontEndUrl ?? null,
       instances: instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, privateIp: i.privateIp, zone: i.zone, vmSize: i.vmSize, verdict: i.verdict, reason: i.reason })),
-      totals: (last)?.totals ?? { instances: 0, passed: 0, failed: 0 },
+      totals: last?.totals ?? { instances: 0, passed: 0, failed: 0 },
     };
     status('done', `${outcome}: ${decision.reason}`);
     return report;
@@ -146,7 +146,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
         must((yield context.df.callActivityWithRetry(ACTIVITY.upgradeInstanceBatch, armRetry(), { ...target, instanceIds: ids })) as StepOutcome<unknown>);
         armWrites++;
         if (!haltOnFailure) continue;
-        const v = (yield* verify({ instanceIds: ids, vmSize }));
+        const v = yield* verify({ instanceIds: ids, vmSize });
         const failed = failuresOf(v);
         batches.push({ index: index + 1, instanceIds: ids, passed: v.totals.passed, failed });
         if (failed.length > 0) return v;
@@ -162,7 +162,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
         yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 2) * 1000));
       }
       if (!haltOnFailure) return null;
-      const v = (yield* verify({ vmSize }));
+      const v = yield* verify({ vmSize });
       const failed = failuresOf(v);
       const platformFailed = rolling?.code === 'Faulted' || rolling?.code === 'Cancelled';
       batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed: platformFailed && failed.length === 0 ? [{ instanceId: '*', computerName: '', reason: `rolling upgrade ${rolling?.code ?? ''}: ${rolling?.error ?? ''}` }] : failed });
@@ -170,7 +170,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     }
     // Automatic: the platform moved every instance with the model write.
     if (!haltOnFailure) return null;
-    const v = (yield* verify({ vmSize }));
+    const v = yield* verify({ vmSize });
     const failed = failuresOf(v);
     batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed });
     return failed.length > 0 ? v : null;
@@ -186,7 +186,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       shape = { ...shape, capacity: result.after };
       const scaledOut = result.after > result.before;
       const vmSize = decision.order.indexOf('vmSize') < decision.order.indexOf('capacity') ? String(decision.changes.find((c) => c.field === 'vmSize')?.to ?? '') : '';
-      const v = (yield* verify({ ...(scaledOut ? { instanceIds: result.newInstanceIds } : {}), ...(vmSize ? { vmSize } : {}) }));
+      const v = yield* verify({ ...(scaledOut ? { instanceIds: result.newInstanceIds } : {}), ...(vmSize ? { vmSize } : {}) });
       const ok = v.totals.failed === 0;
       steps.push({ field, from: result.before, to: result.after, status: ok ? 'succeeded' : 'failed', writes: result.written ? 1 : 0, detail: `${v.totals.passed}/${v.totals.instances} ${scaledOut ? 'new ' : ''}instance(s) verified${ok ? '' : `; failing: ${failuresOf(v).map((f) => `${f.instanceId} (${f.reason})`).join('; ')}`}` });
       if (!ok) return finish('failed', decision);
@@ -209,7 +209,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const back = must((yield context.df.callActivityWithRetry(ACTIVITY.setVmSize, armRetry(), { ...target, vmSize: written.before })) as StepOutcome<{ before: string; written: boolean }>);
     if (back.written) armWrites++;
     yield* moveInstances(written.before, false);
-    const after = (yield* verify({ vmSize: written.before }));
+    const after = yield* verify({ vmSize: written.before });
     rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
     steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}` });
     return finish('rolledBack', decision);
