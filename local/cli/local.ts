@@ -1,7 +1,7 @@
 /**
  * `npm run local`: starts Azurite, the ARM emulator and the Functions runner with the app, wired
  * together, and prints one line when ready:
- *   FRIDAY_LOCAL_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"functions":[…],"fleetUrl":…}
+ *   FRIDAY_LOCAL_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"armEndpoint":…,"caCertFile":…,"subscriptionId":…,"functions":[…]}
  * and then the fleet page's address for a person to open.
  * Stops all three on SIGINT/SIGTERM.
  */
@@ -34,7 +34,6 @@ async function main(): Promise<void> {
       caCertFile: cloud.caCertFile,
       subscriptionId: cloud.subscriptionId,
       functions: cloud.runner.functions,
-      fleetUrl,
     })}`,
   );
   console.log(`Fleet page: ${fleetUrl}`);

@@ -11,12 +11,14 @@ describe.skipIf(!existsSync(entry))('npm run local', () => {
   it('prints FRIDAY_LOCAL_READY with the documented fields, serves the app, and exits 0 on SIGTERM', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'friday-local-'));
     const child = spawn(process.execPath, [entry], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const line = await new Promise<string>((resolve, reject) => {
+    const [line, fleetLine] = await new Promise<[string, string]>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        const ready = out.split('\n').find((l) => l.startsWith('FRIDAY_LOCAL_READY '));
-        if (ready) resolve(ready);
+        const lines = out.split('\n');
+        const ready = lines.find((l) => l.startsWith('FRIDAY_LOCAL_READY '));
+        const fleet = lines.find((l) => l.startsWith('Fleet page: '));
+        if (ready && fleet) resolve([ready, fleet]);
       });
       child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
     });
@@ -38,6 +40,12 @@ describe.skipIf(!existsSync(entry))('npm run local', () => {
     expect(info.functions.every((f) => ['httpTrigger', 'timerTrigger', 'eventGridTrigger', 'orchestrationTrigger', 'activityTrigger'].includes(f.trigger))).toBe(true);
     const health = await fetch(`${info.baseUrl}/api/health`);
     expect(health.status).toBe(200);
+    // The fleet page's address, with the key, for a person to open.
+    const fleetUrl = fleetLine.slice('Fleet page: '.length);
+    expect(fleetUrl).toBe(`${info.baseUrl}/api/fleet?code=${encodeURIComponent(info.functionKey)}`);
+    const page = await fetch(fleetUrl);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', resolve);
       child.kill('SIGTERM');
