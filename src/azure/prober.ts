@@ -4,6 +4,7 @@
  * never answers, resets the connection, or answers slowly yields a result, never a hung run.
  */
 import type { ProbeResult } from '../domain/verification/verdicts';
+import { mapWithLimit } from './boundedMap';
 
 export interface ProbeTarget {
   instanceId: string;
@@ -47,15 +48,6 @@ function describe(error: Error & { code?: string }): string {
 }
 
 /** Probes every target with at most `concurrency` requests in flight. */
-export async function probeAll(targets: ProbeTarget[], options: { concurrency: number; timeoutMs: number }): Promise<ProbeResult[]> {
-  const results = new Array<ProbeResult>(targets.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < targets.length) {
-      const index = next++;
-      results[index] = await probeOnce(targets[index] as ProbeTarget, options.timeoutMs);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, worker));
-  return results;
+export function probeAll(targets: ProbeTarget[], options: { concurrency: number; timeoutMs: number }): Promise<ProbeResult[]> {
+  return mapWithLimit(targets, options.concurrency, (target) => probeOnce(target, options.timeoutMs));
 }

@@ -7,6 +7,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
 import { describeArmError } from '../../azure/armErrors';
+import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunRecordNames, readRunRecord } from '../../azure/runReports';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
 import { buildScaleSetView, describeRunning, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
@@ -27,20 +28,6 @@ const RUNS_SHOWN = 8;
 const CACHE_MS = 3000;
 let cache: { at: number; data: FleetData } | undefined;
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
-
 export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
   const settings = loadSettings();
   const [recorded, schedules, active] = await Promise.all([
@@ -54,7 +41,7 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   for (const s of schedules.scaleSets) targets.set(key(s.resourceGroup, s.name), { resourceGroup: s.resourceGroup, name: s.name });
   for (const s of recorded) if (!targets.has(key(s.resourceGroup, s.name))) targets.set(key(s.resourceGroup, s.name), s);
 
-  const scaleSets = await mapLimited([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
+  const scaleSets = await mapWithLimit([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
     const [facts, names] = await Promise.all([collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })), listRunRecordNames(settings, target)]);
     const records = (await Promise.all(names.slice(0, RUNS_SHOWN).map(async (name) => ({ name, record: await readRunRecord(settings, name) })))).filter((r): r is { name: string; record: RunRecord } => r.record !== null);
     const ids = new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: target.resourceGroup, scaleSetName: target.name })));
