@@ -107,4 +107,39 @@ describe('fleet page', () => {
     expect(await page.evaluate('window.marker')).toBe('same document');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated /);
   }, 30_000);
+
+  it('shows a first deployment while it runs, with its progress, before the scale set exists', async () => {
+    // Slow instances so the deployment is still running when the page refreshes.
+    const timing = cloud.emulator.context.timing;
+    const saved = { ...timing };
+    Object.assign(timing, { instanceProvisionMs: 2500, networkOperationMs: 300 });
+    const res = await fetch(`${cloud.baseUrl}/api/deployments`, {
+      method: 'POST',
+      headers: { 'x-functions-key': cloud.functionKey },
+      body: JSON.stringify({ ...example, resourceGroup: 'rg-fleet-running', scaleSet: { ...example.scaleSet, capacity: 2, overprovision: false } }),
+    });
+    expect(res.status).toBe(202);
+    const section = page.locator('section[data-scaleset="vmss-friday"]', { hasText: 'rg-fleet-running' });
+    await expect
+      .poll(
+        async () => {
+          await page.click('#refresh');
+          await page.waitForTimeout(300);
+          return section.locator('li', { hasText: 'deploy:' }).count();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
+    const running = section.locator('li', { hasText: 'deploy:' }).first();
+    expect(await running.textContent()).toMatch(/^deploy: \w+/);
+    expect(await running.locator('progress').count()).toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-page-running.png'), fullPage: true });
+    Object.assign(timing, saved);
+    const { id } = (await res.json()) as { id: string };
+    for (;;) {
+      const s = (await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}`)).json()) as { runtimeStatus: string };
+      if (['Completed', 'Failed'].includes(s.runtimeStatus)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 60_000);
 });

@@ -103,13 +103,14 @@ export function buildScaleSetView(options: {
     return { verdict: 'unverified', reason: 'not verified yet', verifiedAt: null, verifiedBy: null };
   };
   const current = 'error' in options.now ? null : options.now;
+  const creating = options.running.some((r) => r.name === 'deployTier');
   const instances = (current?.instances ?? []).map((i) => ({ ...i, ...verdictOf(i) }));
   const count = (v: FleetInstance['verdict']): number => instances.filter((i) => i.verdict === v).length;
   return {
     resourceGroup: options.resourceGroup,
     name: options.name,
     exists: current !== null,
-    error: 'error' in options.now ? options.now.error : null,
+    error: 'error' in options.now ? (creating ? 'not there yet: a deployment is creating it' : options.now.error) : null,
     vmSize: current?.vmSize ?? null,
     capacity: current?.capacity ?? null,
     upgradePolicy: current?.upgradePolicy ?? null,

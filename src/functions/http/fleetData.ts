@@ -28,6 +28,14 @@ const RUNS_SHOWN = 8;
 const CACHE_MS = 3000;
 let cache: { at: number; data: FleetData } | undefined;
 
+/** The scale set a running orchestration works on, from its input (deployments carry a spec). */
+function scaleSetOfRun(input: unknown): { resourceGroup: string; name: string } | undefined {
+  const i = (input ?? {}) as { spec?: { resourceGroup?: unknown; scaleSet?: { name?: unknown } }; resourceGroup?: unknown; scaleSetName?: unknown };
+  const resourceGroup = i.spec?.resourceGroup ?? i.resourceGroup;
+  const name = i.spec?.scaleSet?.name ?? i.scaleSetName;
+  return typeof resourceGroup === 'string' && typeof name === 'string' ? { resourceGroup, name } : undefined;
+}
+
 export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
   const settings = loadSettings();
   const [recorded, schedules, active] = await Promise.all([
@@ -40,6 +48,11 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   const targets = new Map<string, { resourceGroup: string; name: string }>();
   for (const s of schedules.scaleSets) targets.set(key(s.resourceGroup, s.name), { resourceGroup: s.resourceGroup, name: s.name });
   for (const s of recorded) if (!targets.has(key(s.resourceGroup, s.name))) targets.set(key(s.resourceGroup, s.name), s);
+  // A first deployment still running has no record yet: its input names the scale set.
+  for (const s of active) {
+    const target = scaleSetOfRun(s.input);
+    if (target && !targets.has(key(target.resourceGroup, target.name))) targets.set(key(target.resourceGroup, target.name), target);
+  }
 
   const scaleSets = await mapWithLimit([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
     const [facts, names] = await Promise.all([collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })), listRunRecordNames(settings, target)]);

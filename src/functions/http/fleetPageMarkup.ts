@@ -87,7 +87,7 @@ export function fleetPageHtml(nonce: string): string {
     var id = 'ss-' + (s.resourceGroup + '-' + s.name).replace(/[^a-zA-Z0-9-]/g, '-');
     var section = el('section', { className: 'scaleset', 'aria-labelledby': id, 'data-scaleset': s.name });
     section.appendChild(el('h2', { id: id, text: s.name + ' — ' + s.resourceGroup }));
-    if (!s.exists) section.appendChild(el('p', { className: 'verdict-fail', text: 'Not readable: ' + (s.error || 'unknown') }));
+    if (!s.exists) section.appendChild(el('p', { className: s.running.length ? 'muted' : 'verdict-fail', text: s.running.length ? s.error : 'Not readable: ' + (s.error || 'unknown') }));
     var facts = el('dl', { className: 'facts' }, [
       fact('Size', s.vmSize || '—'), fact('Capacity', s.capacity === null ? '—' : String(s.capacity)), fact('Upgrade policy', s.upgradePolicy || '—'),
       fact('Zones', s.zones.length ? s.zones.join(', ') : 'none'),

@@ -55,4 +55,10 @@ describe('fleet view', () => {
     expect(view.running[0]).toMatchObject({ kind: 'schedule', step: 'vmSize', done: 1, total: 4 });
     expect(describeRunning({ instanceId: 'v', name: 'verifyScaleSet', createdTime: '', customStatus: { step: 'probes', instancesProbed: 0, instancesTotal: 1000 } })).toMatchObject({ kind: 'verify', done: 0, total: 1000 });
   });
+
+  it('says a scale set a first deployment is still creating is on its way, not broken', () => {
+    const view = buildScaleSetView({ ...scaleSet, now: { error: 'ResourceNotFound: not found' }, records: [], running: [{ instanceId: 'friday-change-x', name: 'deployTier', createdTime: '2026-11-25T11:00:00Z', customStatus: { step: 'network', steps: ['network', 'frontEnd', 'verify'], stepsDone: [] } }] });
+    expect(view.error).toBe('not there yet: a deployment is creating it');
+    expect(view.running[0]).toMatchObject({ kind: 'deploy', step: 'network', done: 0, total: 3 });
+  });
 });
