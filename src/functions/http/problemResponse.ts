@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
+import type { z } from 'zod';
 
 /** 400 with every problem listed. */
 export function badRequest(error: string, problems: string[]): HttpResponseInit {
@@ -15,6 +16,19 @@ export async function readJson(request: HttpRequest): Promise<{ ok: true; value:
   } catch (error) {
     return { ok: false, response: badRequest('InvalidJson', [`(body): not valid JSON (${(error as Error).message})`]) };
   }
+}
+
+/**
+ * Reads and validates a JSON body against a schema: 400 listing every problem by path. With
+ * `allowEmpty`, an empty body counts as `{}` (routes whose fields are all optional).
+ */
+export async function parseBody<T extends z.ZodTypeAny>(request: HttpRequest, schema: T, options: { allowEmpty: boolean }): Promise<{ ok: true; value: z.infer<T> } | { ok: false; response: HttpResponseInit }> {
+  const text = (await request.clone().text()).trim();
+  const json = options.allowEmpty && !text ? { ok: true as const, value: {} } : await readJson(request);
+  if (!json.ok) return json;
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, response: badRequest('InvalidRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)) };
+  return { ok: true, value: parsed.data };
 }
 
 /** The running instance under this id, if any (one change at a time per scale set). */

@@ -10,7 +10,7 @@ import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { ScaleScaleSetInput } from '../orchestrators/scaleScaleSet';
 import type { VerifyScaleSetInput } from '../orchestrators/verifyScaleSet';
-import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+import { badRequest, busy, parseBody, runningInstance } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 const bodies = lazySchema((z) => {
@@ -20,15 +20,6 @@ const bodies = lazySchema((z) => {
 
 function resourceGroupOf(body: { resourceGroup?: string }, request: HttpRequest): string | undefined {
   return body.resourceGroup ?? request.query.get('resourceGroup') ?? loadSettings().FRIDAY_DEFAULT_RESOURCE_GROUP;
-}
-
-async function parse<T extends z.ZodTypeAny>(request: HttpRequest, schema: T, allowEmpty: boolean): Promise<{ ok: true; value: z.infer<T> } | { ok: false; response: HttpResponseInit }> {
-  const text = (await request.clone().text()).trim();
-  const json = allowEmpty && !text ? { ok: true as const, value: {} } : await readJson(request);
-  if (!json.ok) return json;
-  const parsed = schema.safeParse(json.value);
-  if (!parsed.success) return { ok: false, response: badRequest('InvalidRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)) };
-  return { ok: true, value: parsed.data };
 }
 
 /**
@@ -45,7 +36,7 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   input: (args: { resourceGroup: string; scaleSetName: string; body: z.infer<T>; probeBatchSize: number }) => unknown;
 }): Promise<HttpResponseInit> {
   const { request, context } = options;
-  const body = await parse(request, options.schema, options.allowEmptyBody);
+  const body = await parseBody(request, options.schema, { allowEmpty: options.allowEmptyBody });
   if (!body.ok) return body.response;
   const resourceGroup = resourceGroupOf(body.value as { resourceGroup?: string }, request);
   if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
