@@ -4,6 +4,11 @@
  * is printed with its bound or baseline measured in the same run, and written to
  * bench/results/latest.json. Nothing here asserts timings: figures are for people and trends.
  *
+ * Topology as in Azure: the emulator (ARM and the instances' web servers) runs in a process of its
+ * own; this process hosts the Functions runner with the app, as the Functions host would. Each
+ * verification figure is the median of VERIFY_RUNS runs after one warm-up run at the same N
+ * (the first run of any code in V8 is interpreted; a Function app serving timers is warm).
+ *
  *   1. ARM calls to verify N instances / the paged lower bound (VM list + NIC list pages)
  *   2. verification wall time / ceil(N / C) × t_probe
  *   3. durable history events of one verification run
@@ -14,7 +19,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalCloud, type LocalCloudHandle } from '../local/cli/localCloud';
+import { startAzurite } from '../local/azurite';
+import { localAppSettings } from '../local/cli/localCloud';
+import { startEmulatorProcess, type EmulatorProcessHandle } from '../local/emulator/process';
+import { startRunner, type RunnerHandle } from '../local/runner';
 import { testClients } from '../test/support/armTestClients';
 import { buildNetwork, scaleSetBody, uploadScript } from '../test/support/tier';
 import { createAddressResolver } from '../src/azure/addressResolver';
@@ -24,18 +32,23 @@ import { measureColdStart } from './coldStart';
 const REPO = path.resolve(__dirname, '..', '..');
 const PAGE_SIZE = 100;
 const T_PROBE_MS = 20;
+/** Each page answers in T_PROBE_MS ± this (uniform): pages do not answer in lockstep. */
+const PAGE_JITTER_MS = 5;
+const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 3);
 const PROBE_CONCURRENCY = 50;
-const PROBE_BATCH = 250;
 
 interface VerifyFigures {
   n: number;
   armCalls: number;
   armCallsBound: number;
   armCallsRatio: number;
+  /** Median over the measured runs. */
   verifyMs: number;
+  /** Every measured run, in order. */
+  verifyRunsMs: number[];
   probeBoundMs: number;
   probeTimeRatio: number;
-  /** This machine's floor: the same N pages probed at the same concurrency straight from one loop, no ARM, no orchestration. */
+  /** This machine's floor: the same N pages probed at the same concurrency straight from one loop, no ARM, no orchestration (median). */
   probeFloorMs: number;
   /** Verification time / that floor: what the orchestration, ARM reads and verdicts add. */
   floorRatio: number;
@@ -44,6 +57,30 @@ interface VerifyFigures {
   throttled429ReachingOrchestration: number;
   passed: number;
 }
+
+/** The parts of the local cloud the bench drives: the emulator in its own process, Azurite, and the runner here. */
+interface BenchCloud {
+  emulator: EmulatorProcessHandle;
+  runner: RunnerHandle;
+  azurite: { connectionString: string; blobEndpoint: string };
+  close(): Promise<void>;
+}
+
+interface LogEntry {
+  template: string;
+  status: number;
+}
+
+async function admin<T>(cloud: BenchCloud, route: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${cloud.emulator.adminUrl}${route}`, init);
+  if (!res.ok) throw new Error(`emulator admin ${route}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+};
 
 async function waitDone(url: string, timeoutMs = 600_000): Promise<{ runtimeStatus: string; output: unknown; historyEvents?: Array<{ EventType: string }> }> {
   const deadline = Date.now() + timeoutMs;
@@ -55,66 +92,94 @@ async function waitDone(url: string, timeoutMs = 600_000): Promise<{ runtimeStat
   }
 }
 
-async function measureVerify(cloud: LocalCloudHandle, n: number): Promise<VerifyFigures> {
-  const clients = testClients(cloud.emulator);
-  const rg = `rg-bench-${n}`;
-  const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: cloud.subscriptionId, subnetPrefix: '10.0.0.0/20' });
-  const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday.ps1' });
-  await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'vmss-bench', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'vmss-bench', capacity: n, scriptUrl, overprovision: false }));
-  const before = cloud.emulator.requestLog.lastSeq;
-  const res = await fetch(`${cloud.baseUrl}/api/scalesets/vmss-bench/verify`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey }, body: JSON.stringify({ resourceGroup: rg }) });
+interface OneVerification {
+  verifyMs: number;
+  armEntries: LogEntry[];
+  history: Array<{ EventType: string }>;
+  passed: number;
+}
+
+async function verifyOnce(cloud: BenchCloud, rg: string, n: number): Promise<OneVerification> {
+  const { lastSeq } = await admin<{ lastSeq: number }>(cloud, `/request-log?since=${Number.MAX_SAFE_INTEGER}`);
+  const res = await fetch(`${cloud.runner.baseUrl}/api/scalesets/vmss-bench/verify`, { method: 'POST', headers: { 'x-functions-key': cloud.runner.functionKey }, body: JSON.stringify({ resourceGroup: rg }) });
   const { id, statusQueryGetUri } = (await res.json()) as { id: string; statusQueryGetUri: string };
   const status = await waitDone(statusQueryGetUri);
   if (status.runtimeStatus !== 'Completed') throw new Error(`verification of ${n} failed: ${JSON.stringify(status.output)}`);
   const report = status.output as { totals: { passed: number }; timingsMs: { facts: number; probes: number; frontEnd: number; total: number } };
-  const entries = cloud.emulator.requestLog.entries({ since: before }).filter((e) => !e.template.includes('/operations/'));
-  const withHistory = (await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/${id}?showHistory=true`)).json()) as { historyEvents?: Array<{ EventType: string }> };
-  const history = withHistory.historyEvents ?? [];
-  const pages = Math.ceil(n / PAGE_SIZE);
-  const armCallsBound = 2 * pages;
-  const probeBoundMs = Math.ceil(n / PROBE_CONCURRENCY) * T_PROBE_MS;
-  // Addresses and facts read together, probes as soon as the addresses are in: the span up to the front-end check.
-  const verifyMs = report.timingsMs.total - report.timingsMs.frontEnd;
+  const { entries } = await admin<{ entries: LogEntry[] }>(cloud, `/request-log?since=${lastSeq}`);
+  if (process.env.BENCH_DEBUG) console.log(JSON.stringify(report.timingsMs));
+  const withHistory = (await (await fetch(`${cloud.runner.baseUrl}/_rpc/durabletask/instances/${id}?showHistory=true`)).json()) as { historyEvents?: Array<{ EventType: string }> };
+  return {
+    // Addresses and facts read together, probes as soon as the addresses are in: the span up to the front-end check.
+    verifyMs: report.timingsMs.total - report.timingsMs.frontEnd,
+    armEntries: entries.filter((e) => !e.template.includes('/operations/')),
+    history: withHistory.historyEvents ?? [],
+    passed: report.totals.passed,
+  };
+}
+
+async function measureVerify(cloud: BenchCloud, n: number): Promise<VerifyFigures> {
+  const clients = testClients(cloud.emulator);
+  const rg = `rg-bench-${n}`;
+  const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: cloud.emulator.subscriptionId, subnetPrefix: '10.0.0.0/20' });
+  const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday.ps1' });
+  await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'vmss-bench', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'vmss-bench', capacity: n, scriptUrl, overprovision: false }));
   const resolver = await createAddressResolver(`${cloud.emulator.adminUrl}/address-map`);
   const targets: Array<{ instanceId: string; url: string }> = [];
   for await (const nic of clients.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, 'vmss-bench')) {
     targets.push({ instanceId: String(targets.length), url: `${resolver.origin(nic.ipConfigurations?.[0]?.privateIPAddress ?? '')}/` });
   }
-  const floorStart = Date.now();
-  await probeAll(targets, { concurrency: PROBE_CONCURRENCY, timeoutMs: 5000 });
-  const probeFloorMs = Date.now() - floorStart;
+  await verifyOnce(cloud, rg, n); // warm-up, not counted
+  const runs: OneVerification[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < VERIFY_RUNS; i++) {
+    runs.push(await verifyOnce(cloud, rg, n));
+    const floorStart = performance.now();
+    await probeAll(targets, { concurrency: PROBE_CONCURRENCY, timeoutMs: 5000 });
+    floors.push(Math.round(performance.now() - floorStart));
+  }
+  const last = runs[runs.length - 1] as OneVerification;
+  const verifyMs = median(runs.map((r) => r.verifyMs));
+  const probeFloorMs = median(floors);
+  const pages = Math.ceil(n / PAGE_SIZE);
+  const armCallsBound = 2 * pages;
+  const armCalls = Math.max(...runs.map((r) => r.armEntries.length));
+  const probeBoundMs = Math.ceil(n / PROBE_CONCURRENCY) * T_PROBE_MS;
   return {
     n,
-    armCalls: entries.length,
+    armCalls,
     armCallsBound,
-    armCallsRatio: entries.length / armCallsBound,
+    armCallsRatio: armCalls / armCallsBound,
     verifyMs,
+    verifyRunsMs: runs.map((r) => r.verifyMs),
     probeBoundMs,
     probeTimeRatio: verifyMs / probeBoundMs,
     probeFloorMs,
     floorRatio: verifyMs / probeFloorMs,
-    historyEvents: history.length,
-    throttled429OnWire: entries.filter((e) => e.status === 429).length,
-    throttled429ReachingOrchestration: history.filter((e) => e.EventType === 'TaskFailed').length,
-    passed: report.totals.passed,
+    historyEvents: Math.max(...runs.map((r) => r.history.length)),
+    throttled429OnWire: runs.reduce((sum, r) => sum + r.armEntries.filter((e) => e.status === 429).length, 0),
+    throttled429ReachingOrchestration: runs.reduce((sum, r) => sum + r.history.filter((e) => e.EventType === 'TaskFailed').length, 0),
+    passed: Math.min(...runs.map((r) => r.passed), last.passed),
   };
 }
 
-async function measureEventToVerdict(cloud: LocalCloudHandle): Promise<{ readinessMs: number; eventToVerdictMs: number; eventToVerdictOverheadMs: number }> {
+async function measureEventToVerdict(cloud: BenchCloud): Promise<{ readinessMs: number; eventToVerdictMs: number; eventToVerdictOverheadMs: number }> {
   const example = JSON.parse(readFileSync(path.join(REPO, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
   const rg = 'rg-bench-events';
-  const res = await fetch(`${cloud.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey }, body: JSON.stringify({ ...example, resourceGroup: rg, scaleSet: { ...example.scaleSet, capacity: 2, overprovision: false } }) });
+  const headers = { 'x-functions-key': cloud.runner.functionKey };
+  const res = await fetch(`${cloud.runner.baseUrl}/api/deployments`, { method: 'POST', headers, body: JSON.stringify({ ...example, resourceGroup: rg, scaleSet: { ...example.scaleSet, capacity: 2, overprovision: false } }) });
   const { id, statusQueryGetUri } = (await res.json()) as { id: string; statusQueryGetUri: string };
   await waitDone(statusQueryGetUri);
-  await fetch(`${cloud.emulator.adminUrl}/event-subscriptions`, { method: 'POST', body: JSON.stringify({ endpoint: `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}` }) });
+  await admin(cloud, '/event-subscriptions', { method: 'POST', body: JSON.stringify({ endpoint: `${cloud.runner.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.runner.masterKey}` }) });
   const t0 = Date.now();
-  await fetch(`${cloud.emulator.adminUrl}/autoscale`, { method: 'POST', body: JSON.stringify({ resourceGroup: rg, scaleSet: 'vmss-friday', delta: 1 }) });
+  await admin(cloud, '/autoscale', { method: 'POST', body: JSON.stringify({ resourceGroup: rg, scaleSet: 'vmss-friday', delta: 1 }) });
   // The instance is ready when the autoscale call returns (the write event is published then).
   const readinessMs = Date.now() - t0;
-  const event = cloud.emulator.events.list().filter((e) => e.resourceUri.includes(rg)).pop();
+  const { events } = await admin<{ events: Array<{ resourceUri: string; eventTime: string }> }>(cloud, '/events');
+  const event = events.filter((e) => e.resourceUri.includes(rg)).pop();
   let done: { name?: string; runtimeStatus: string; output: unknown };
   for (;;) {
-    done = (await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/${id}`)).json()) as typeof done;
+    done = (await (await fetch(`${cloud.runner.baseUrl}/_rpc/durabletask/instances/${id}`)).json()) as typeof done;
     if (done.name === 'watchScaleSet' && ['Completed', 'Failed'].includes(done.runtimeStatus)) break;
     if (Date.now() - t0 > 120_000) throw new Error('the scale event was not handled');
     await new Promise((r) => setTimeout(r, 50));
@@ -126,18 +191,45 @@ async function measureEventToVerdict(cloud: LocalCloudHandle): Promise<{ readine
   return { readinessMs, eventToVerdictMs, eventToVerdictOverheadMs: eventToVerdictMs };
 }
 
+async function startBenchCloud(dataDir: string): Promise<BenchCloud> {
+  const [azurite, emulator] = await Promise.all([
+    startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
+    startEmulatorProcess({
+      stateDir: path.join(dataDir, 'emulator'),
+      config: {
+        timing: { pageLatencyMs: T_PROBE_MS, pageLatencyJitterMs: PAGE_JITTER_MS },
+        // Compute throttling on, with limits in the range Azure reports (see platform-facts.md).
+        throttling: { compute: { HighCostGetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSetVM3Min: { limit: 190, windowSec: 180 } }, computeRetryAfterSec: 1 },
+      },
+    }),
+  ]);
+  const settings = localAppSettings({
+    azurite,
+    emulator,
+    extra: { FRIDAY_PROBE_CONCURRENCY: String(PROBE_CONCURRENCY), FRIDAY_PROBE_TIMEOUT_MS: '5000' },
+  });
+  let runner: RunnerHandle;
+  try {
+    runner = await startRunner({ appRoot: REPO, dataDir: path.join(dataDir, 'runner'), timers: 'manual', log: () => undefined, settings });
+  } catch (error) {
+    await Promise.all([azurite.close(), emulator.close()]);
+    throw error;
+  }
+  process.env.FRIDAY_PUBLIC_BASE_URL ??= runner.baseUrl;
+  return {
+    emulator,
+    runner,
+    azurite,
+    close: async () => {
+      await runner.close();
+      await Promise.all([emulator.close(), azurite.close()]);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
-  const cloud = await startLocalCloud({
-    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-bench-')),
-    emulator: {
-      timing: { pageLatencyMs: T_PROBE_MS },
-      // Compute throttling on, with limits in the range Azure reports (see platform-facts.md).
-      throttling: { compute: { HighCostGetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSetVM3Min: { limit: 190, windowSec: 180 } }, computeRetryAfterSec: 1 },
-    },
-    runner: { log: () => undefined, timers: 'manual' },
-    settings: { FRIDAY_PROBE_CONCURRENCY: String(PROBE_CONCURRENCY), FRIDAY_PROBE_BATCH_SIZE: String(PROBE_BATCH), FRIDAY_PROBE_TIMEOUT_MS: '5000' },
-  });
+  const cloud = await startBenchCloud(mkdtempSync(path.join(tmpdir(), 'friday-bench-')));
   const perN: VerifyFigures[] = [];
   try {
     for (const n of sizes) {
@@ -145,7 +237,7 @@ async function main(): Promise<void> {
       perN.push(f);
       console.log(
         `N=${String(n).padStart(4)}  ARM calls ${f.armCalls} / bound ${f.armCallsBound} = ${f.armCallsRatio.toFixed(2)}   ` +
-          `verify ${f.verifyMs} ms / bound ${f.probeBoundMs} ms = ${f.probeTimeRatio.toFixed(2)} (probes alone here: ${f.probeFloorMs} ms, ×${f.floorRatio.toFixed(2)})   history ${f.historyEvents} events   ` +
+          `verify ${f.verifyMs} ms (runs ${f.verifyRunsMs.join(', ')}) / bound ${f.probeBoundMs} ms = ${f.probeTimeRatio.toFixed(2)} (probes alone here: ${f.probeFloorMs} ms, ×${f.floorRatio.toFixed(2)})   history ${f.historyEvents} events   ` +
           `429 on wire ${f.throttled429OnWire}, reaching orchestration ${f.throttled429ReachingOrchestration}   passed ${f.passed}/${n}`,
       );
     }
@@ -156,7 +248,7 @@ async function main(): Promise<void> {
     const largest = perN[perN.length - 1];
     const result = {
       measuredAt: new Date().toISOString(),
-      settings: { pageSize: PAGE_SIZE, tProbeMs: T_PROBE_MS, probeConcurrency: PROBE_CONCURRENCY, probeBatch: PROBE_BATCH },
+      settings: { pageSize: PAGE_SIZE, tProbeMs: T_PROBE_MS, pageJitterMs: PAGE_JITTER_MS, probeConcurrency: PROBE_CONCURRENCY, verifyRuns: VERIFY_RUNS, emulator: 'own process' },
       n: largest?.n,
       armCallsRatio: largest?.armCallsRatio,
       probeTimeRatio: largest?.probeTimeRatio,

@@ -108,7 +108,6 @@ var appSettings = {
   FRIDAY_RDP_SOURCE_PREFIX: rdpSourcePrefix
   FRIDAY_PROBE_CONCURRENCY: '50'
   FRIDAY_PROBE_TIMEOUT_MS: '5000'
-  FRIDAY_PROBE_BATCH_SIZE: '250'
   FRIDAY_SCHEDULES: schedulesJson
   FRIDAY_SCHEDULES_BLOB: ''
   FRIDAY_EVENTGRID_ALLOWED_TOPICS: '/subscriptions/${subscription().subscriptionId}/resourceGroups/${targetResourceGroupName}'

@@ -30,7 +30,6 @@ export const SETTING_NAMES = [
   'FRIDAY_RDP_SOURCE_PREFIX',
   'FRIDAY_PROBE_CONCURRENCY',
   'FRIDAY_PROBE_TIMEOUT_MS',
-  'FRIDAY_PROBE_BATCH_SIZE',
   'FRIDAY_SCHEDULES',
   'FRIDAY_SCHEDULES_BLOB',
   'FRIDAY_EVENTGRID_ALLOWED_TOPICS',
@@ -85,11 +84,9 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_ADMIN_PASSWORD: optionalText,
     /** Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. `*` only if a spec says so explicitly. */
     FRIDAY_RDP_SOURCE_PREFIX: optionalText,
-    /** Page probes in flight for one verification run (split between its batch activities). */
+    /** Page probes in flight for one verification run. */
     FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
     FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
-    /** Instances per probe activity: bounds orchestration history size at fleet scale. */
-    FRIDAY_PROBE_BATCH_SIZE: positiveInt(250),
     /** Schedule document (JSON) inline, or the name of a blob in the scripts container holding it. */
     FRIDAY_SCHEDULES: optionalText,
     FRIDAY_SCHEDULES_BLOB: optionalText,

@@ -17,15 +17,43 @@ export interface ScaleSetFacts {
   instances: InstanceFacts[];
 }
 
-/** Private IP per instance id, from the scale set's paged NIC list. */
-export async function listInstanceAddresses(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<Array<{ instanceId: string; privateIp: string }>> {
-  const byId = new Map<string, string>();
-  for await (const nic of clients.network().networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(options.resourceGroup, options.scaleSetName)) {
-    const instanceId = /\/virtualMachines\/([^/]+)$/i.exec(nic.virtualMachine?.id ?? '')?.[1];
-    const ip = nic.ipConfigurations?.find((c) => c.primary !== false)?.privateIPAddress ?? nic.ipConfigurations?.[0]?.privateIPAddress;
-    if (instanceId && ip && (nic.primary !== false || !byId.has(instanceId))) byId.set(instanceId, ip);
+export interface InstanceAddress {
+  instanceId: string;
+  privateIp: string;
+}
+
+/**
+ * Private IP per instance id, page by page from the scale set's NIC list, each instance once: its
+ * primary NIC's address as soon as it is listed; an instance whose only NICs are secondary gets the
+ * first of those at the end.
+ */
+export async function* listInstanceAddressPages(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): AsyncGenerator<InstanceAddress[]> {
+  const given = new Set<string>();
+  const secondary = new Map<string, string>();
+  for await (const page of clients.network().networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(options.resourceGroup, options.scaleSetName).byPage()) {
+    const fresh: InstanceAddress[] = [];
+    for (const nic of page) {
+      const instanceId = /\/virtualMachines\/([^/]+)$/i.exec(nic.virtualMachine?.id ?? '')?.[1];
+      const ip = nic.ipConfigurations?.find((c) => c.primary !== false)?.privateIPAddress ?? nic.ipConfigurations?.[0]?.privateIPAddress;
+      if (!instanceId || !ip || given.has(instanceId)) continue;
+      if (nic.primary === false) {
+        if (!secondary.has(instanceId)) secondary.set(instanceId, ip);
+        continue;
+      }
+      given.add(instanceId);
+      fresh.push({ instanceId, privateIp: ip });
+    }
+    if (fresh.length) yield fresh;
   }
-  return [...byId.entries()].map(([instanceId, privateIp]) => ({ instanceId, privateIp }));
+  const rest = [...secondary].filter(([id]) => !given.has(id)).map(([instanceId, privateIp]) => ({ instanceId, privateIp }));
+  if (rest.length) yield rest;
+}
+
+/** Private IP per instance id, from the scale set's paged NIC list. */
+export async function listInstanceAddresses(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<InstanceAddress[]> {
+  const all: InstanceAddress[] = [];
+  for await (const page of listInstanceAddressPages(clients, options)) all.push(...page);
+  return all;
 }
 
 /**
@@ -53,7 +81,13 @@ export async function collectScaleSetFacts(
       latestModelApplied: vm.latestModelApplied ?? false,
       provisioningState: vm.provisioningState ?? 'Unknown',
       powerState: codes.find((c) => c.startsWith('PowerState/')) ?? null,
-      extensions: (view?.extensions ?? []).map((e) => ({ name: e.name ?? '', code: e.statuses?.[0]?.code ?? 'unknown', message: e.statuses?.[0]?.message })),
+      // Only a failure's message is ever reported; a success's output would be ~200 bytes per
+      // instance carried through the orchestration history for nothing.
+      extensions: (view?.extensions ?? []).map((e) => {
+        const code = e.statuses?.[0]?.code ?? 'unknown';
+        const message = /^ProvisioningState\/succeeded/i.test(code) ? undefined : e.statuses?.[0]?.message;
+        return { name: e.name ?? '', code, ...(message ? { message } : {}) };
+      }),
       dataDiskLuns: (vm.storageProfile?.dataDisks ?? []).map((d) => d.lun),
     });
   }

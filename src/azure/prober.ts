@@ -13,6 +13,16 @@ export interface ProbeTarget {
 
 const BODY_LIMIT = 4096;
 
+/**
+ * One agent for every probe, without keep-alive: each instance is probed once per run, so a
+ * connection is never reused, and `agent: false` would build a whole Agent per request.
+ */
+let probeAgent: import('node:http').Agent | undefined;
+function agent(): import('node:http').Agent {
+  probeAgent ??= new (require('node:http') as typeof import('node:http')).Agent({ keepAlive: false, maxSockets: Infinity });
+  return probeAgent;
+}
+
 export function probeOnce(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -23,7 +33,7 @@ export function probeOnce(target: ProbeTarget, timeoutMs: number): Promise<Probe
       clearTimeout(timer);
       resolve({ instanceId: target.instanceId, elapsedMs: Math.round(performance.now() - started), ...result });
     };
-    const req = (require('node:http') as typeof import('node:http')).request(target.url, { method: 'GET', agent: false, headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
+    const req = (require('node:http') as typeof import('node:http')).request(target.url, { method: 'GET', agent: agent(), headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -50,4 +60,48 @@ function describe(error: Error & { code?: string }): string {
 /** Probes every target with at most `concurrency` requests in flight. */
 export function probeAll(targets: ProbeTarget[], options: { concurrency: number; timeoutMs: number }): Promise<ProbeResult[]> {
   return mapWithLimit(targets, options.concurrency, (target) => probeOnce(target, options.timeoutMs));
+}
+
+/**
+ * Probes targets as a paged list yields them, so the first pages are probed while later ones are
+ * still being read (ARM list pages take far longer than a page probe). At most `concurrency`
+ * probes are in flight overall. If listing fails, probing stops and the error is thrown once the
+ * probes in flight have settled.
+ */
+export async function probeAsListed(pages: AsyncIterable<ProbeTarget[]>, options: { concurrency: number; timeoutMs: number }): Promise<ProbeResult[]> {
+  const queue: ProbeTarget[] = [];
+  let head = 0;
+  let listed = false;
+  let stopped = false;
+  const waiting: Array<() => void> = [];
+  const wakeAll = (): void => waiting.splice(0).forEach((wake) => wake());
+  const results: ProbeResult[] = [];
+  const nextTarget = async (): Promise<ProbeTarget | undefined> => {
+    for (;;) {
+      if (stopped) return undefined;
+      if (head < queue.length) return queue[head++];
+      if (listed) return undefined;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
+  const worker = async (): Promise<void> => {
+    for (let target = await nextTarget(); target; target = await nextTarget()) results.push(await probeOnce(target, options.timeoutMs));
+  };
+  const workers = Array.from({ length: Math.max(1, options.concurrency) }, worker);
+  let failure: { error: unknown } | undefined;
+  try {
+    for await (const page of pages) {
+      queue.push(...page);
+      wakeAll();
+    }
+  } catch (error) {
+    failure = { error };
+    stopped = true;
+  } finally {
+    listed = true;
+    wakeAll();
+  }
+  await Promise.all(workers);
+  if (failure) throw failure.error;
+  return results;
 }

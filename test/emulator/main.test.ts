@@ -1,6 +1,6 @@
 /** `npm run emulator`: the built entry prints the ready line and stops cleanly on SIGTERM. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,41 @@ describe.skipIf(!existsSync(entry))('emulator main (built by `npm run build`)', 
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', resolve);
       child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  });
+
+  it('takes its options from --config (JSON), and refuses a bad config with exit 2 naming each wrong field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'friday-emu-'));
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string; child: ReturnType<typeof spawn> }>((resolve) => {
+        const child = spawn(process.execPath, [entry, '--state-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('FRIDAY_EMULATOR_READY ')) resolve({ code: null, stdout, stderr, child });
+        });
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('exit', (code) => resolve({ code, stdout, stderr, child }));
+      });
+
+    const bad = await run([], { FRIDAY_EMULATOR_CONFIG: JSON.stringify({ timing: { pageLatencyMs: -1, typo: 3 }, throttling: 'off' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('is not valid');
+    expect(bad.stderr).toContain('timing.pageLatencyMs');
+    expect(bad.stderr).toContain('typo');
+    expect(bad.stderr).toContain('throttling');
+    expect(bad.stderr).not.toMatch(/\bat .*\.js:\d+/); // a message, not a stack trace
+
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ subscriptionId: '11111111-2222-3333-4444-555555555555', timing: { pageLatencyMs: 20, pageLatencyJitterMs: 5 }, throttling: false }));
+    const good = await run(['--config', file]);
+    expect(good.code).toBeNull();
+    expect(good.stdout).toContain('"subscriptionId":"11111111-2222-3333-4444-555555555555"');
+    const code = await new Promise<number | null>((resolve) => {
+      good.child.on('exit', resolve);
+      good.child.kill('SIGTERM');
     });
     expect(code).toBe(0);
   });

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ArmError } from '../core/contract';
 import type { InstanceDirectory, ProviderContext } from '../core/contract';
 import { runCustomScriptExtension, type ExtensionOutcome, type InstanceIdentity } from '../guest/customScriptExtension';
-import { InstanceListener } from '../guest/instanceListener';
+import { InstanceListener, pageLatency } from '../guest/instanceListener';
 import { WindowsGuest } from '../guest/windowsGuest';
 
 export type Json = Record<string, unknown>;
@@ -238,7 +238,7 @@ export class ScaleSetEngine implements InstanceDirectory {
       inst.listener ??= new InstanceListener({
         guest: () => inst.guest,
         fault: () => this.ctx.faults.pageFault(state.doc.name, inst.instanceId),
-        latencyMs: () => this.ctx.timing.pageLatencyMs,
+        latencyMs: () => pageLatency(this.ctx.timing),
       });
       const port = await inst.listener.start();
       if (address) this.ctx.addressMap.set(address, `127.0.0.1:${port}`);

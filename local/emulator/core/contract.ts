@@ -194,8 +194,13 @@ export interface EmulatorTiming {
   instanceProvisionMs: number;
   /** Time one Custom Script Extension run takes on an instance. */
   extensionRunMs: number;
-  /** Latency each instance web page adds to a response (benchmarks set this to model t_probe). */
+  /** Mean latency each instance web page adds to a response (benchmarks set this to model t_probe). */
   pageLatencyMs: number;
+  /**
+   * Each answer's latency is drawn uniformly from pageLatencyMs ± this. Real pages never answer in
+   * lockstep; a constant latency makes every probe of a wave finish in the same millisecond.
+   */
+  pageLatencyJitterMs?: number;
 }
 
 /** Everything a provider gets when it is registered. */

@@ -7,8 +7,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import type { EmulatorTiming } from '../core/contract';
 import { defaultDocument } from './powershell';
 import { WWWROOT, type WindowsGuest } from './windowsGuest';
+
+/** One answer's latency: the configured mean, spread uniformly by the jitter (never below 0). */
+export function pageLatency(timing: Pick<EmulatorTiming, 'pageLatencyMs' | 'pageLatencyJitterMs'>, random: () => number = Math.random): number {
+  const jitter = timing.pageLatencyJitterMs ?? 0;
+  if (jitter <= 0) return timing.pageLatencyMs;
+  return Math.max(0, timing.pageLatencyMs + (random() * 2 - 1) * jitter);
+}
 
 export interface ListenerOptions {
   guest: () => WindowsGuest;

@@ -141,9 +141,3 @@ export function judgeFrontEnd(options: { url: string | null; answers: Array<{ st
   if (seenPassing < needed) return { ...base, verdict: 'fail', reason: `front end reached ${seenPassing} of ${passing.size} passing instances in ${options.answers.length} requests` };
   return { ...base, verdict: 'pass', reason: `front end reached ${seenPassing} of ${passing.size} passing instances` };
 }
-
-export function batches<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
-  return out;
-}

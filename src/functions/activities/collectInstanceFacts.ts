@@ -1,7 +1,7 @@
 import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
-import { collectScaleSetFacts, frontEndAddress, listInstanceAddresses, type ScaleSetFacts } from '../../azure/instanceFacts';
+import { collectScaleSetFacts, frontEndAddress, type ScaleSetFacts } from '../../azure/instanceFacts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
@@ -29,11 +29,4 @@ export async function collectInstanceFacts(input: {
   });
 }
 
-/** Private IPs of the instances (the NIC list alone), so probes can start before the VM list is read. */
-export async function listAddresses(input: { resourceGroup: string; scaleSetName: string }): Promise<StepOutcome<Array<{ instanceId: string; privateIp: string }>>> {
-  const clients = armClientsFor(loadSettings());
-  return armStep('verify', () => listInstanceAddresses(clients, input));
-}
-
 registerActivity(ACTIVITY.collectInstanceFacts, { handler: collectInstanceFacts });
-registerActivity(ACTIVITY.listInstanceAddresses, { handler: listAddresses });

@@ -1,21 +1,41 @@
 import { createAddressResolver } from '../../azure/addressResolver';
-import { probeAll } from '../../azure/prober';
+import { armClientsFor } from '../../azure/armClients';
+import { armStep, type StepOutcome } from '../../azure/armStep';
+import { listInstanceAddressPages, type InstanceAddress } from '../../azure/instanceFacts';
+import { probeAsListed, type ProbeTarget } from '../../azure/prober';
 import type { ProbeResult } from '../../domain/verification/verdicts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
 
-/**
- * Probes one batch of instances' pages with bounded concurrency and a hard timeout per request.
- * `shareOf`: how many batches run together — the configured concurrency is split between them.
- */
-export async function probeInstances(input: { targets: Array<{ instanceId: string; privateIp: string }>; shareOf?: number }): Promise<ProbeResult[]> {
-  const settings = loadSettings();
-  const resolver = await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL);
-  return probeAll(
-    input.targets.map((t) => ({ instanceId: t.instanceId, url: `${resolver.origin(t.privateIp)}/` })),
-    { concurrency: Math.max(1, Math.ceil(settings.FRIDAY_PROBE_CONCURRENCY / Math.max(1, input.shareOf ?? 1))), timeoutMs: settings.FRIDAY_PROBE_TIMEOUT_MS },
-  );
+export interface ListedProbes {
+  /** Every instance's private IP (all of them, also when only some were probed). */
+  addresses: InstanceAddress[];
+  probes: ProbeResult[];
 }
 
-registerActivity(ACTIVITY.probeInstances, { handler: probeInstances });
+/**
+ * Lists the instances' addresses from the scale set's paged NIC list and probes each page of them
+ * as soon as it is read, with FRIDAY_PROBE_CONCURRENCY probes in flight and a hard timeout per
+ * request. One activity, not a list then batches: the first probes overlap the slow ARM paging.
+ * `instanceIds`: probe only these (e.g. the new instances after a scale-out).
+ */
+export async function probeListedInstances(input: { resourceGroup: string; scaleSetName: string; instanceIds?: string[] }): Promise<StepOutcome<ListedProbes>> {
+  const settings = loadSettings();
+  const clients = armClientsFor(settings);
+  const resolver = await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL);
+  const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
+  return armStep('verify', async () => {
+    const addresses: InstanceAddress[] = [];
+    async function* targets(): AsyncGenerator<ProbeTarget[]> {
+      for await (const page of listInstanceAddressPages(clients, input)) {
+        addresses.push(...page);
+        yield page.filter((a) => !wanted || wanted.has(a.instanceId)).map((a) => ({ instanceId: a.instanceId, url: `${resolver.origin(a.privateIp)}/` }));
+      }
+    }
+    const probes = await probeAsListed(targets(), { concurrency: settings.FRIDAY_PROBE_CONCURRENCY, timeoutMs: settings.FRIDAY_PROBE_TIMEOUT_MS });
+    return { addresses, probes };
+  });
+}
+
+registerActivity(ACTIVITY.probeListedInstances, { handler: probeListedInstances });

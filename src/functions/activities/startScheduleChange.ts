@@ -25,7 +25,7 @@ export interface StartedChange {
  * started: the evaluation reports `busy` and the next timer tick tries again.
  */
 export async function startScheduleChange(
-  input: Omit<ApplyScheduleInput, 'probeBatchSize'> & { changes: Array<{ field: string; to: number | string }> },
+  input: ApplyScheduleInput & { changes: Array<{ field: string; to: number | string }> },
   context: InvocationContext,
 ): Promise<StartedChange> {
   const settings = loadSettings();
@@ -38,7 +38,7 @@ export async function startScheduleChange(
     if (held) return { status: 'held', instanceId, detail: held };
   }
   const { changes: _changes, ...rest } = input;
-  const applyInput: ApplyScheduleInput = { ...rest, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  const applyInput: ApplyScheduleInput = rest;
   try {
     await client.startNew(ORCHESTRATOR.applySchedule, { instanceId, input: applyInput });
   } catch {

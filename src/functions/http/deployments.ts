@@ -49,7 +49,7 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   const client = durableClient(context);
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
   if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
-  const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE };
+  const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID };
   await client.startNew(ORCHESTRATOR.deployTier, { instanceId, input });
   context.log(`deployment ${instanceId} started for ${spec.resourceGroup}/${spec.scaleSet.name}`);
   return client.createCheckStatusResponse(request, instanceId);

@@ -33,7 +33,7 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   allowEmptyBody: boolean;
   lockId: typeof changeInstanceId;
   orchestrator: string;
-  input: (args: { resourceGroup: string; scaleSetName: string; body: z.infer<T>; probeBatchSize: number }) => unknown;
+  input: (args: { resourceGroup: string; scaleSetName: string; body: z.infer<T> }) => unknown;
 }): Promise<HttpResponseInit> {
   const { request, context } = options;
   const body = await parseBody(request, options.schema, { allowEmpty: options.allowEmptyBody });
@@ -45,7 +45,7 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   const client = durableClient(context);
   const instanceId = options.lockId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
   if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
-  const input = options.input({ resourceGroup, scaleSetName, body: body.value, probeBatchSize: settings.FRIDAY_PROBE_BATCH_SIZE });
+  const input = options.input({ resourceGroup, scaleSetName, body: body.value });
   await client.startNew(options.orchestrator, { instanceId, input });
   return client.createCheckStatusResponse(request, instanceId);
 }
@@ -58,7 +58,7 @@ export async function scaleScaleSet(request: HttpRequest, context: InvocationCon
     allowEmptyBody: false,
     lockId: changeInstanceId,
     orchestrator: ORCHESTRATOR.scaleScaleSet,
-    input: ({ resourceGroup, scaleSetName, body, probeBatchSize }): ScaleScaleSetInput => ({ resourceGroup, scaleSetName, capacity: body.capacity, probeBatchSize }),
+    input: ({ resourceGroup, scaleSetName, body }): ScaleScaleSetInput => ({ resourceGroup, scaleSetName, capacity: body.capacity }),
   });
 }
 
@@ -70,7 +70,7 @@ export async function verifyScaleSet(request: HttpRequest, context: InvocationCo
     allowEmptyBody: true,
     lockId: verifyInstanceId,
     orchestrator: ORCHESTRATOR.verifyScaleSet,
-    input: ({ resourceGroup, scaleSetName, probeBatchSize }): VerifyScaleSetInput => ({ resourceGroup, scaleSetName, probeBatchSize }),
+    input: ({ resourceGroup, scaleSetName }): VerifyScaleSetInput => ({ resourceGroup, scaleSetName }),
   });
 }
 

@@ -30,7 +30,6 @@ export interface ApplyScheduleInput {
   trigger: 'timer' | 'http';
   /** When the evaluation that started this run decided (the run decides again at its own time). */
   evaluatedAt: string;
-  probeBatchSize?: number;
   rollingPollSeconds?: number;
 }
 
@@ -91,7 +90,6 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       ...target,
       ...(options.instanceIds ? { instanceIds: options.instanceIds } : {}),
       ...(options.vmSize ? { expect: { vmSize: options.vmSize, latestModelApplied: true } } : {}),
-      probeBatchSize: input.probeBatchSize,
     };
     const report = (yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-s${verifications++}`)) as VerificationReport;
     last = report;

@@ -24,7 +24,6 @@ export interface DeployTierInput {
   subscriptionId: string;
   /** Seconds between rolling-upgrade status polls. */
   rollingPollSeconds?: number;
-  probeBatchSize?: number;
 }
 
 export interface StepRecord {
@@ -135,7 +134,6 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
     scaleSetName: spec.scaleSet.name,
     frontEndPublicIpId: frontEndPublicIpId({ subscriptionId: input.subscriptionId, adminUsername: '', setupCommand: '' }, spec),
     expect: { vmSize: spec.scaleSet.vmSize, latestModelApplied: true },
-    probeBatchSize: input.probeBatchSize,
   };
   const verification: VerificationReport = yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-verify`);
   record('verify', verifyStarted, false, 0, `${verification.totals.passed}/${verification.totals.instances} passed; front end ${verification.frontEnd.verdict}`);

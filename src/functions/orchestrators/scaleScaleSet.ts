@@ -15,7 +15,6 @@ export interface ScaleScaleSetInput {
   resourceGroup: string;
   scaleSetName: string;
   capacity: number;
-  probeBatchSize?: number;
 }
 
 export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -28,7 +27,6 @@ export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (contex
     resourceGroup: input.resourceGroup,
     scaleSetName: input.scaleSetName,
     ...(change.value.after > change.value.before ? { instanceIds: change.value.newInstanceIds } : {}),
-    probeBatchSize: input.probeBatchSize,
   };
   const verification: VerificationReport = yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-verify`);
   const outcome = verification.totals.failed === 0 ? 'succeeded' : 'failed';

@@ -1,14 +1,16 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment -- durable-functions types every `yield` result as any; each is annotated */
 /**
- * Verifies a scale set: facts from paged ARM lists (one activity), page probes fanned out in
- * batches (one activity per batch, so history stays small at 1000 instances), the front end, then
- * pure verdicts. Deterministic: time only from context.df.currentUtcDateTime.
+ * Verifies a scale set with two activities side by side — the VM list with instance views (facts),
+ * and the NIC list whose pages are probed as they arrive — then the front end, then pure verdicts.
+ * Two paged activities keep the history small at any fleet size. Deterministic: time only from
+ * context.df.currentUtcDateTime.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
-import { batches, judgeFrontEnd, judgeInstance, type Expectations, type FrontEndVerdict, type InstanceVerdict, type ProbeResult } from '../../domain/verification/verdicts';
+import { judgeFrontEnd, judgeInstance, type Expectations, type FrontEndVerdict, type InstanceVerdict, type ProbeResult } from '../../domain/verification/verdicts';
 import type { CollectedFacts } from '../activities/collectInstanceFacts';
 import type { FrontEndAnswer } from '../activities/probeFrontEnd';
+import type { ListedProbes } from '../activities/probeInstances';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { registerOrchestration, retryPolicy } from '../durable';
@@ -20,8 +22,6 @@ export interface VerifyScaleSetInput {
   /** Only these instances (e.g. the new ones after a scale-out); omitted → all. */
   instanceIds?: string[];
   expect?: Expectations;
-  /** Instances per probe activity; default 250. */
-  probeBatchSize?: number;
 }
 
 export interface VerificationReport {
@@ -32,7 +32,7 @@ export interface VerificationReport {
   instances: InstanceVerdict[];
   totals: { instances: number; passed: number; failed: number };
   verifiedAt: string;
-  /** `facts` and `probes` run together, so both report the same span (addresses listed, then facts ∥ probes). */
+  /** `facts` and `probes` run together, so both report the same span (VM list ∥ NIC list with its probes). */
   timingsMs: { facts: number; probes: number; frontEnd: number; total: number };
 }
 
@@ -47,33 +47,24 @@ export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }
 export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<VerifyScaleSetInput>();
   const t0 = context.df.currentUtcDateTime.getTime();
-  context.df.setCustomStatus({ step: 'addresses', message: 'listing instance addresses and instance views' });
+  context.df.setCustomStatus({ step: 'probes', message: 'listing instances and probing their pages' });
   // Both paged reads start at once: the VM list with instance views (the slowest read) runs while
-  // the NIC list gives the addresses and the pages are probed; IPs are joined here afterwards.
+  // the NIC list gives the addresses, each page probed as it arrives; IPs are joined here afterwards.
   const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
-  const addressesTask = context.df.callActivityWithRetry(ACTIVITY.listInstanceAddresses, armRetry(), target);
+  const probesTask = context.df.callActivityWithRetry(ACTIVITY.probeListedInstances, armRetry(), { ...target, ...(input.instanceIds ? { instanceIds: input.instanceIds } : {}) });
   const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), { ...target, frontEndPublicIpId: input.frontEndPublicIpId, addresses: [] });
-  yield context.df.Task.any([addressesTask, factsTask]);
-  if (!addressesTask.isCompleted) yield addressesTask;
-  const addresses = addressesTask.result as StepOutcome<Array<{ instanceId: string; privateIp: string }>>;
-  if (!addresses.ok) throw new Error(failureText(addresses));
-  const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
-  const targets = addresses.value.filter((a) => !wanted || wanted.has(a.instanceId));
-  context.df.setCustomStatus({ step: 'probes', instancesTotal: targets.length, instancesProbed: 0 });
-  const probeBatches = batches(targets, input.probeBatchSize ?? 250);
-  // FRIDAY_PROBE_CONCURRENCY bounds the probes in flight for the whole run: each batch gets its share.
-  const probeTasks = probeBatches.map((b) => context.df.callActivity(ACTIVITY.probeInstances, { targets: b, shareOf: probeBatches.length }));
-  // Only new tasks go into a compound: durable-functions would schedule a task again if it were
-  // yielded inside a second compound. A task already scheduled may be yielded on its own.
-  const probed: ProbeResult[][] = probeTasks.length ? yield context.df.Task.all(probeTasks) : [];
-  if (!factsTask.isCompleted) yield factsTask;
+  yield context.df.Task.all([probesTask, factsTask]);
+  const listed = probesTask.result as StepOutcome<ListedProbes>;
+  if (!listed.ok) throw new Error(failureText(listed));
   const collected = factsTask.result as StepOutcome<CollectedFacts>;
   if (!collected.ok) throw new Error(failureText(collected));
-  const ipById = new Map(addresses.value.map((a) => [a.instanceId, a.privateIp]));
+  const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
+  const probed: ProbeResult[] = listed.value.probes;
+  const ipById = new Map(listed.value.addresses.map((a) => [a.instanceId, a.privateIp]));
   const facts = { ...collected, value: { ...collected.value, instances: collected.value.instances.map((i) => ({ ...i, privateIp: ipById.get(i.instanceId) ?? null })) } };
   const t1 = context.df.currentUtcDateTime.getTime();
   const subject = facts.value.instances.filter((i) => !wanted || wanted.has(i.instanceId));
-  const byId = new Map(probed.flat().map((p) => [p.instanceId, p]));
+  const byId = new Map(probed.map((p) => [p.instanceId, p]));
   const instances = subject.map((f) => judgeInstance(f, byId.get(f.instanceId), input.expect));
   const t2 = t1;
   context.df.setCustomStatus({ step: 'frontEnd', instancesTotal: subject.length, instancesProbed: subject.length });

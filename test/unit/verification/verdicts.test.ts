@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batches, expectedPage, judgeFrontEnd, judgeInstance, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
+import { expectedPage, judgeFrontEnd, judgeInstance, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
 
 const facts = (over: Partial<InstanceFacts> = {}): InstanceFacts => ({
   instanceId: '3',
@@ -67,12 +67,5 @@ describe('judgeFrontEnd', () => {
     const partial = Array.from({ length: 9 }, () => ({ status: 200, host: 'FRIDAY000000' }));
     expect(judgeFrontEnd({ url: 'http://x/', answers: partial, instanceNames: names, passingNames: names }).reason).toContain('reached 1 of 3');
     expect(judgeFrontEnd({ url: null, answers: [], instanceNames: names, passingNames: names }).verdict).toBe('skipped');
-  });
-});
-
-describe('batches', () => {
-  it('splits into fixed-size batches so history stays small', () => {
-    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(batches(Array.from({ length: 1000 }, (_, i) => i), 250)).toHaveLength(4);
   });
 });

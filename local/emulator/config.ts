@@ -1,0 +1,53 @@
+/**
+ * Options for a standalone emulator process (`npm run emulator`, benchmarks that keep the emulator
+ * out of the app's process): `--config FILE` or `FRIDAY_EMULATOR_CONFIG` holding JSON such as
+ *   { "timing": { "pageLatencyMs": 20, "pageLatencyJitterMs": 10 },
+ *     "throttling": { "compute": { "GetVMScaleSet3Min": { "limit": 190, "windowSec": 180 } } } }
+ */
+import { z } from 'zod';
+import type { EmulatorOptions } from './index';
+
+const ms = z.number().finite().min(0);
+const bucket = z.object({ size: z.number().int().positive(), refillPerSec: z.number().positive() }).strict();
+
+const configSchema = z
+  .object({
+    timing: z
+      .object({ networkOperationMs: ms, instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms })
+      .partial()
+      .strict()
+      .optional(),
+    timeScale: z.number().positive().optional(),
+    throttling: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            reads: bucket,
+            writes: bucket,
+            deletes: bucket,
+            compute: z.record(z.string(), z.object({ limit: z.number().int().positive(), windowSec: z.number().positive() }).strict()),
+            computeRetryAfterSec: z.number().min(0),
+          })
+          .partial()
+          .strict(),
+      ])
+      .optional(),
+    subscriptionId: z.string().regex(/^[0-9a-f-]{36}$/i, 'a subscription GUID').optional(),
+  })
+  .strict();
+
+export type EmulatorConfig = Pick<EmulatorOptions, 'timing' | 'timeScale' | 'throttling' | 'subscriptionId'>;
+
+/** Parses the JSON text of a config; problems name the path of each wrong field. */
+export function parseEmulatorConfig(text: string): { ok: true; config: EmulatorConfig } | { ok: false; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text) as unknown;
+  } catch (error) {
+    return { ok: false, problems: [`not valid JSON: ${(error as Error).message}`] };
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`) };
+  return { ok: true, config: parsed.data };
+}

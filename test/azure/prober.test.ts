@@ -1,0 +1,87 @@
+/** The prober against real loopback HTTP servers: streaming from a paged list, bounded concurrency, timeouts. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeAsListed, type ProbeTarget } from '../../src/azure/prober';
+
+let server: Server;
+let origin = '';
+let inFlight = 0;
+let maxInFlight = 0;
+const served: string[] = [];
+const releases: Array<() => void> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const id = (req.url ?? '/').slice(1);
+    served.push(id);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const answer = (): void => {
+      inFlight -= 1;
+      res.end(`Running FRIDAY Web Service from host HOST${id} !`);
+    };
+    // `held-…` pages answer only when the test releases them; the rest after 5 ms.
+    if (id.startsWith('held-')) releases.push(answer);
+    else setTimeout(answer, 5);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const targets = (ids: string[]): ProbeTarget[] => ids.map((id) => ({ instanceId: id, url: `${origin}/${id}` }));
+
+describe('probeAsListed', () => {
+  it('probes the first page while the next one is still being listed', async () => {
+    served.length = 0;
+    let firstPageProbedBeforeSecondListed = false;
+    async function* pages(): AsyncGenerator<ProbeTarget[]> {
+      yield targets(['held-a', 'held-b']);
+      // The second page is "listed" only once the first page's probes have reached the server.
+      while (served.length < 2) await new Promise((r) => setTimeout(r, 2));
+      firstPageProbedBeforeSecondListed = served.includes('held-a') && served.includes('held-b');
+      releases.splice(0).forEach((release) => release());
+      yield targets(['c', 'd', 'e']);
+    }
+    const results = await probeAsListed(pages(), { concurrency: 4, timeoutMs: 2000 });
+    expect(firstPageProbedBeforeSecondListed).toBe(true);
+    expect(results.map((r) => r.instanceId).sort()).toEqual(['c', 'd', 'e', 'held-a', 'held-b']);
+    expect(results.every((r) => r.status === 200 && r.body === `Running FRIDAY Web Service from host HOST${r.instanceId} !`)).toBe(true);
+  });
+
+  it('never has more probes in flight than its concurrency', async () => {
+    maxInFlight = 0;
+    async function* pages(): AsyncGenerator<ProbeTarget[]> {
+      for (let p = 0; p < 5; p++) yield targets(Array.from({ length: 20 }, (_, i) => `p${p}-${i}`));
+    }
+    const results = await probeAsListed(pages(), { concurrency: 7, timeoutMs: 2000 });
+    expect(results).toHaveLength(100);
+    expect(new Set(results.map((r) => r.instanceId)).size).toBe(100);
+    expect(maxInFlight).toBeLessThanOrEqual(7);
+    expect(maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('times out a page that never answers, and throws a listing failure after the probes in flight settle', async () => {
+    async function* pages(): AsyncGenerator<ProbeTarget[]> {
+      yield targets(['held-x']);
+      throw new Error('ARM list failed on page 2');
+    }
+    const started = performance.now();
+    await expect(probeAsListed(pages(), { concurrency: 3, timeoutMs: 300 })).rejects.toThrow('ARM list failed on page 2');
+    // The held probe was allowed to settle (by its timeout) before the error surfaced.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    releases.splice(0).forEach((release) => release());
+
+    async function* hung(): AsyncGenerator<ProbeTarget[]> {
+      yield targets(['held-y']);
+    }
+    const [result] = await probeAsListed(hung(), { concurrency: 3, timeoutMs: 200 });
+    expect(result).toMatchObject({ instanceId: 'held-y', status: null, error: 'timed out after 200 ms' });
+    releases.splice(0).forEach((release) => release());
+  });
+});
