@@ -34,7 +34,7 @@ const PAGE_SIZE = 100;
 const T_PROBE_MS = 20;
 /** Each page answers in T_PROBE_MS ± this (uniform): pages do not answer in lockstep. */
 const PAGE_JITTER_MS = 5;
-const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 3);
+const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 5);
 const PROBE_CONCURRENCY = 50;
 
 interface VerifyFigures {
@@ -118,17 +118,25 @@ async function verifyOnce(cloud: BenchCloud, rg: string, n: number): Promise<One
   };
 }
 
-async function measureVerify(cloud: BenchCloud, n: number): Promise<VerifyFigures> {
+type ProbeTargets = Array<{ instanceId: string; url: string }>;
+
+/** A scale set of N instances, and its pages' addresses for the floor measurement. */
+async function benchScaleSet(cloud: BenchCloud, n: number): Promise<{ rg: string; targets: ProbeTargets }> {
   const clients = testClients(cloud.emulator);
   const rg = `rg-bench-${n}`;
   const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: cloud.emulator.subscriptionId, subnetPrefix: '10.0.0.0/20' });
   const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday.ps1' });
   await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'vmss-bench', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'vmss-bench', capacity: n, scriptUrl, overprovision: false }));
   const resolver = await createAddressResolver(`${cloud.emulator.adminUrl}/address-map`);
-  const targets: Array<{ instanceId: string; url: string }> = [];
+  const targets: ProbeTargets = [];
   for await (const nic of clients.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, 'vmss-bench')) {
     targets.push({ instanceId: String(targets.length), url: `${resolver.origin(nic.ipConfigurations?.[0]?.privateIPAddress ?? '')}/` });
   }
+  return { rg, targets };
+}
+
+async function measureVerify(cloud: BenchCloud, n: number, scaleSet: { rg: string; targets: ProbeTargets }): Promise<VerifyFigures> {
+  const { rg, targets } = scaleSet;
   await verifyOnce(cloud, rg, n); // warm-up, not counted
   const runs: OneVerification[] = [];
   const floors: number[] = [];
@@ -232,14 +240,27 @@ async function main(): Promise<void> {
   const cloud = await startBenchCloud(mkdtempSync(path.join(tmpdir(), 'friday-bench-')));
   const perN: VerifyFigures[] = [];
   try {
-    for (const n of sizes) {
-      const f = await measureVerify(cloud, n);
-      perN.push(f);
+    const print = (f: VerifyFigures, label = ''): void =>
       console.log(
-        `N=${String(n).padStart(4)}  ARM calls ${f.armCalls} / bound ${f.armCallsBound} = ${f.armCallsRatio.toFixed(2)}   ` +
+        `N=${String(f.n).padStart(4)}${label}  ARM calls ${f.armCalls} / bound ${f.armCallsBound} = ${f.armCallsRatio.toFixed(2)}   ` +
           `verify ${f.verifyMs} ms (runs ${f.verifyRunsMs.join(', ')}) / bound ${f.probeBoundMs} ms = ${f.probeTimeRatio.toFixed(2)} (probes alone here: ${f.probeFloorMs} ms, ×${f.floorRatio.toFixed(2)})   history ${f.historyEvents} events   ` +
-          `429 on wire ${f.throttled429OnWire}, reaching orchestration ${f.throttled429ReachingOrchestration}   passed ${f.passed}/${n}`,
+          `429 on wire ${f.throttled429OnWire}, reaching orchestration ${f.throttled429ReachingOrchestration}   passed ${f.passed}/${f.n}`,
       );
+    let largestScaleSet: { rg: string; targets: ProbeTargets } | undefined;
+    for (const n of sizes) {
+      largestScaleSet = await benchScaleSet(cloud, n);
+      const f = await measureVerify(cloud, n, largestScaleSet);
+      perN.push(f);
+      print(f);
+    }
+    // The same largest scale set with every page answering in exactly T_PROBE_MS: all probes of a
+    // wave finish together and their CPU work queues up. Reported beside the headline, not instead.
+    let lockstep: VerifyFigures | undefined;
+    if (largestScaleSet) {
+      await admin(cloud, '/timing', { method: 'POST', body: JSON.stringify({ pageLatencyJitterMs: 0 }) });
+      lockstep = await measureVerify(cloud, perN[perN.length - 1]?.n ?? 0, largestScaleSet);
+      print(lockstep, ' (pages in lockstep, no jitter)');
+      await admin(cloud, '/timing', { method: 'POST', body: JSON.stringify({ pageLatencyJitterMs: PAGE_JITTER_MS }) });
     }
     const events = await measureEventToVerdict(cloud);
     console.log(`event → verdict: ${events.eventToVerdictMs} ms after the event (instance readiness ${events.readinessMs} ms before it)`);
@@ -260,6 +281,7 @@ async function main(): Promise<void> {
       throttled429: largest?.throttled429ReachingOrchestration,
       throttled429OnWire: largest?.throttled429OnWire,
       perN,
+      lockstep,
       coldStart: cold,
       events,
     };

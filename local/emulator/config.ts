@@ -5,18 +5,17 @@
  *     "throttling": { "compute": { "GetVMScaleSet3Min": { "limit": 190, "windowSec": 180 } } } }
  */
 import { z } from 'zod';
+import type { EmulatorTiming } from './core/contract';
 import type { EmulatorOptions } from './index';
 
 const ms = z.number().finite().min(0);
 const bucket = z.object({ size: z.number().int().positive(), refillPerSec: z.number().positive() }).strict();
 
+const timingSchema = z.object({ networkOperationMs: ms, instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms }).partial().strict();
+
 const configSchema = z
   .object({
-    timing: z
-      .object({ networkOperationMs: ms, instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms })
-      .partial()
-      .strict()
-      .optional(),
+    timing: timingSchema.optional(),
     timeScale: z.number().positive().optional(),
     throttling: z
       .union([
@@ -39,6 +38,14 @@ const configSchema = z
 
 export type EmulatorConfig = Pick<EmulatorOptions, 'timing' | 'timeScale' | 'throttling' | 'subscriptionId'>;
 
+const problemsOf = (error: z.ZodError): string[] => error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+
+/** A change of timing at run time (`POST /_emulator/timing`). */
+export function parseTimingChange(body: unknown): { ok: true; timing: Partial<EmulatorTiming> } | { ok: false; problems: string[] } {
+  const parsed = timingSchema.safeParse(body);
+  return parsed.success ? { ok: true, timing: parsed.data } : { ok: false, problems: problemsOf(parsed.error) };
+}
+
 /** Parses the JSON text of a config; problems name the path of each wrong field. */
 export function parseEmulatorConfig(text: string): { ok: true; config: EmulatorConfig } | { ok: false; problems: string[] } {
   let raw: unknown;
@@ -48,6 +55,6 @@ export function parseEmulatorConfig(text: string): { ok: true; config: EmulatorC
     return { ok: false, problems: [`not valid JSON: ${(error as Error).message}`] };
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`) };
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
   return { ok: true, config: parsed.data };
 }

@@ -18,6 +18,7 @@ import { MemoryResourceStore } from './core/store';
 import { SubnetIpAllocator } from './core/subnets';
 import { Throttler, type ThrottlingOptions } from './core/throttling';
 import { loadOrCreateTls } from './core/tls';
+import { parseTimingChange } from './config';
 import { createAdminServer, createEmulatorServer, type AdminApi } from './server';
 import { registerResourceGroupProvider } from './resources';
 import { registerNetworkProvider } from './network';
@@ -192,6 +193,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return json(200, { subscriptions: delivery.list() });
         case 'POST /_emulator/autoscale':
           return autoscale(body);
+        case 'GET /_emulator/timing':
+          return json(200, context.timing);
+        case 'POST /_emulator/timing': {
+          // Timing is read at each use, so a change applies to the next operation or page answer.
+          const change = parseTimingChange(body);
+          if (!change.ok) return json(400, { error: 'InvalidTiming', problems: change.problems });
+          Object.assign(context.timing, change.timing);
+          return json(200, context.timing);
+        }
         case 'GET /_emulator/routes':
           return json(200, { routes: routes.list() });
         case 'POST /_emulator/reset':

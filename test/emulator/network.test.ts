@@ -139,5 +139,17 @@ describe('the ARM front door', () => {
     const body = (await res.json()) as { problems: string[] };
     expect(body.problems.length).toBeGreaterThan(0);
   });
-});
 
+  it('changes page latency at run time on the admin API, and refuses a bad change', async () => {
+    const bad = await fetch(`${emulator.adminUrl}/timing`, { method: 'POST', body: JSON.stringify({ pageLatencyMs: 'slow', extra: 1 }) });
+    expect(bad.status).toBe(400);
+    const problems = ((await bad.json()) as { problems: string[] }).problems.join('; ');
+    expect(problems).toContain('pageLatencyMs');
+    expect(problems).toContain('extra');
+    const ok = await fetch(`${emulator.adminUrl}/timing`, { method: 'POST', body: JSON.stringify({ pageLatencyJitterMs: 3 }) });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ pageLatencyJitterMs: 3 });
+    expect(await (await fetch(`${emulator.adminUrl}/timing`)).json()).toMatchObject({ pageLatencyJitterMs: 3 });
+    await fetch(`${emulator.adminUrl}/timing`, { method: 'POST', body: JSON.stringify({ pageLatencyJitterMs: 0 }) });
+  });
+});

@@ -23,12 +23,15 @@ export interface ListedProbes {
 export async function probeListedInstances(input: { resourceGroup: string; scaleSetName: string; instanceIds?: string[] }): Promise<StepOutcome<ListedProbes>> {
   const settings = loadSettings();
   const clients = armClientsFor(settings);
-  const resolver = await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL);
+  // Read the local address map (if any) while the first NIC page is on its way.
+  const resolving = createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL);
+  resolving.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
   const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
   return armStep('verify', async () => {
     const addresses: InstanceAddress[] = [];
     async function* targets(): AsyncGenerator<ProbeTarget[]> {
       for await (const page of listInstanceAddressPages(clients, input)) {
+        const resolver = await resolving;
         addresses.push(...page);
         yield page.filter((a) => !wanted || wanted.has(a.instanceId)).map((a) => ({ instanceId: a.instanceId, url: `${resolver.origin(a.privateIp)}/` }));
       }
