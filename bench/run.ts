@@ -262,6 +262,18 @@ async function main(): Promise<void> {
       print(lockstep, ' (pages in lockstep, no jitter)');
       await admin(cloud, '/timing', { method: 'POST', body: JSON.stringify({ pageLatencyJitterMs: PAGE_JITTER_MS }) });
     }
+    // The fleet page's data with the largest scale set and its recorded runs (every verification
+    // above left one): median of 5 uncached refreshes.
+    const fleetRefreshes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data?fresh=1`, { headers: { 'x-functions-key': cloud.runner.functionKey } });
+      if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
+      await res.arrayBuffer();
+      fleetRefreshes.push(Math.round(performance.now() - t0));
+    }
+    const fleetDataMs = median(fleetRefreshes);
+    console.log(`fleet data refresh (${sizes.length} scale sets, largest ${perN[perN.length - 1]?.n ?? 0} instances): ${fleetDataMs} ms (runs ${fleetRefreshes.join(', ')})`);
     const events = await measureEventToVerdict(cloud);
     console.log(`event → verdict: ${events.eventToVerdictMs} ms after the event (instance readiness ${events.readinessMs} ms before it)`);
     const cold = measureColdStart({ repoRoot: REPO, runs: 5 });
@@ -280,6 +292,7 @@ async function main(): Promise<void> {
       coldStartRatio: cold.coldStartRatio,
       throttled429: largest?.throttled429ReachingOrchestration,
       throttled429OnWire: largest?.throttled429OnWire,
+      fleetDataMs,
       perN,
       lockstep,
       coldStart: cold,

@@ -4,7 +4,7 @@
  * input is passed in, so the page shows exactly what the reports say.
  */
 import type { ScaleSetDecision } from '../schedule/schedulePlan';
-import type { RunKind, RunRecord } from './runRecord';
+import type { RunKind, RunSummary, RunVerdicts } from './runRecord';
 
 export interface FleetInstanceFacts {
   instanceId: string;
@@ -83,22 +83,52 @@ export function describeRunning(r: RunningOrchestration): FleetScaleSet['running
   };
 }
 
+/** An instance id reused by a recreated scale set is another machine: its computer name tells. */
+export function verdictIsFor(verdict: { computerName?: string }, instance: { computerName: string }): boolean {
+  return !verdict.computerName || verdict.computerName.toLowerCase() === instance.computerName.toLowerCase();
+}
+
+/**
+ * The verdicts of the newest verifying runs, read one at a time through `read` and only until
+ * every given instance has its verdict (usually the newest run covers them all).
+ */
+export async function verdictsCovering(options: {
+  /** Newest first. */
+  runs: Array<{ name: string; summary: Pick<RunSummary, 'verdictCount'> }>;
+  instances: Array<{ instanceId: string; computerName: string }>;
+  read: (name: string) => Promise<RunVerdicts | null>;
+}): Promise<RunVerdicts[]> {
+  const uncovered = new Map(options.instances.map((i) => [i.instanceId, i]));
+  const verdicts: RunVerdicts[] = [];
+  for (const run of options.runs) {
+    if (uncovered.size === 0) break;
+    if (run.summary.verdictCount === 0) continue;
+    const v = await options.read(run.name);
+    if (!v) continue;
+    verdicts.push(v);
+    for (const verdict of v.instances) {
+      const instance = uncovered.get(verdict.instanceId);
+      if (instance && verdictIsFor(verdict, instance)) uncovered.delete(verdict.instanceId);
+    }
+  }
+  return verdicts;
+}
+
 export function buildScaleSetView(options: {
   resourceGroup: string;
   name: string;
   now: ScaleSetNow | { error: string };
-  /** Newest first, each with the link to its full report. */
-  records: Array<{ record: RunRecord; reportUrl: string }>;
+  /** Recent runs, newest first, each with the link to its full report. */
+  runs: Array<{ summary: RunSummary; reportUrl: string }>;
+  /** Verdicts of runs that verified instances, newest first (as many as it takes to cover the instances). */
+  verdicts: RunVerdicts[];
   schedule?: ScaleSetDecision;
   running: RunningOrchestration[];
 }): FleetScaleSet {
   const verdictOf = (instance: FleetInstanceFacts): Pick<FleetInstance, 'verdict' | 'reason' | 'verifiedAt' | 'verifiedBy'> => {
-    for (const { record } of options.records) {
-      const v = record.instances.find((i) => i.instanceId === instance.instanceId);
-      // An instance id reused by a recreated scale set is another machine: its name tells.
-      if (v && (!v.computerName || v.computerName.toLowerCase() === instance.computerName.toLowerCase())) {
-        return { verdict: v.verdict, reason: v.reason, verifiedAt: record.verifiedAt, verifiedBy: record.runId };
-      }
+    for (const run of options.verdicts) {
+      const v = run.instances.find((i) => i.instanceId === instance.instanceId);
+      if (v && verdictIsFor(v, instance)) return { verdict: v.verdict, reason: v.reason, verifiedAt: run.verifiedAt, verifiedBy: run.runId };
     }
     return { verdict: 'unverified', reason: 'not verified yet', verifiedAt: null, verifiedBy: null };
   };
@@ -122,15 +152,15 @@ export function buildScaleSetView(options: {
     schedule: options.schedule
       ? { timeZone: options.schedule.timeZone, desired: options.schedule.desired, action: options.schedule.action, reason: options.schedule.reason, nextChanges: options.schedule.nextChanges }
       : null,
-    runs: options.records.map(({ record, reportUrl }) => ({
-      runId: record.runId,
-      kind: record.kind,
-      runtimeStatus: record.runtimeStatus,
-      outcome: record.outcome,
-      summary: record.summary,
-      startedAt: record.startedAt,
-      finishedAt: record.finishedAt,
-      durationMs: record.durationMs,
+    runs: options.runs.map(({ summary, reportUrl }) => ({
+      runId: summary.runId,
+      kind: summary.kind,
+      runtimeStatus: summary.runtimeStatus,
+      outcome: summary.outcome,
+      summary: summary.summary,
+      startedAt: summary.startedAt,
+      finishedAt: summary.finishedAt,
+      durationMs: summary.durationMs,
       reportUrl,
     })),
     running: options.running.map(describeRunning),

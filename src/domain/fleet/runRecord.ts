@@ -75,3 +75,34 @@ export function runRecordName(record: Pick<RunRecord, 'scaleSet' | 'startedAt' |
   const safe = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
   return `${safe(record.scaleSet.resourceGroup)}/${safe(record.scaleSet.name)}/${record.startedAt.replace(/[-:.]/g, '').toLowerCase()}_${record.kind}_${safe(record.runId)}.json`;
 }
+
+/** A run without its verdicts and report: what the fleet page lists, small enough to keep beside the record. */
+export type RunSummary = Omit<RunRecord, 'instances' | 'report'> & {
+  /** How many instance verdicts the run established (0: nothing to read for verdicts). */
+  verdictCount: number;
+};
+
+/** The verdicts a run established, kept apart from its report so the page never reads whole reports. */
+export interface RunVerdicts {
+  runId: string;
+  verifiedAt: string | null;
+  instances: RecordedVerdict[];
+}
+
+export function summaryOf(record: RunRecord): RunSummary {
+  const { instances, report: _report, ...summary } = record;
+  return { ...summary, verdictCount: instances.length };
+}
+
+export function verdictsOf(record: Pick<RunRecord, 'runId' | 'verifiedAt' | 'instances'>): RunVerdicts {
+  return { runId: record.runId, verifiedAt: record.verifiedAt, instances: record.instances };
+}
+
+/** The blob beside a record that holds only its verdicts. */
+export function verdictsBlobName(recordName: string): string {
+  return recordName.replace(/\.json$/, '.verdicts.json');
+}
+
+export function isVerdictsBlobName(name: string): boolean {
+  return name.endsWith('.verdicts.json');
+}

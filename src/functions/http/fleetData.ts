@@ -8,11 +8,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type * as df from 'durable-functions';
 import { describeArmError } from '../../azure/armErrors';
 import { mapWithLimit } from '../../azure/boundedMap';
-import { listRecordedScaleSets, listRunRecordNames, readRunRecord } from '../../azure/runReports';
+import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
-import { buildScaleSetView, describeRunning, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
-import type { RunRecord } from '../../domain/fleet/runRecord';
-import { loadSettings } from '../../settings';
+import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
+import { summaryOf, type RunSummary } from '../../domain/fleet/runRecord';
+import { loadSettings, type AppSettings } from '../../settings';
 import { collectInstanceFacts } from '../activities/collectInstanceFacts';
 import { scheduleView } from './schedules';
 import { durable, durableClient, durableClientInput } from '../durable';
@@ -36,6 +36,20 @@ function scaleSetOfRun(input: unknown): { resourceGroup: string; name: string } 
   return typeof resourceGroup === 'string' && typeof name === 'string' ? { resourceGroup, name } : undefined;
 }
 
+/** The recent runs of a scale set from one listing: their summaries ride on the blobs' metadata. */
+async function recentRuns(settings: AppSettings, target: { resourceGroup: string; name: string }): Promise<Array<{ name: string; summary: RunSummary }>> {
+  const listed = (await listRunSummaries(settings, target)).slice(0, RUNS_SHOWN);
+  // Records kept before summaries were put in metadata: read once here, as before.
+  const runs = (
+    await Promise.all(listed.map(async ({ name, summary }) => {
+      if (summary) return { name, summary };
+      const record = await readRunRecord(settings, name);
+      return record ? { name, summary: summaryOf(record) } : null;
+    }))
+  ).filter((r): r is { name: string; summary: RunSummary } => r !== null);
+  return runs;
+}
+
 export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
   const settings = loadSettings();
   const [recorded, schedules, active] = await Promise.all([
@@ -55,15 +69,19 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   }
 
   const scaleSets = await mapWithLimit([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
-    const [facts, names] = await Promise.all([collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })), listRunRecordNames(settings, target)]);
-    const records = (await Promise.all(names.slice(0, RUNS_SHOWN).map(async (name) => ({ name, record: await readRunRecord(settings, name) })))).filter((r): r is { name: string; record: RunRecord } => r.record !== null);
+    const [facts, runs] = await Promise.all([
+      collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })),
+      recentRuns(settings, target),
+    ]);
+    const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read: (name) => readRunVerdicts(settings, name) });
     const ids = new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: target.resourceGroup, scaleSetName: target.name })));
     return buildScaleSetView({
       ...target,
       now: facts.ok
         ? { ...facts.value, instances: facts.value.instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, zone: i.zone, privateIp: i.privateIp, vmSize: i.vmSize, powerState: i.powerState, provisioningState: i.provisioningState })) }
         : { error: `${facts.failure.code}: ${facts.failure.message}` },
-      records: records.map(({ name, record }) => ({ record, reportUrl: `fleet/reports/${name}` })),
+      runs: runs.map(({ name, summary }) => ({ summary, reportUrl: `fleet/reports/${name}` })),
+      verdicts,
       schedule: schedules.scaleSets.find((s) => key(s.resourceGroup, s.name) === key(target.resourceGroup, target.name)),
       running: running.filter((r) => ids.has(r.instanceId)),
     });
