@@ -260,9 +260,11 @@ export function registerComputeProvider(ctx: ProviderContext): void {
     }));
   };
 
-  const page = <T>(req: ArmRequest, items: T[]): ArmResponse => {
+  /** One page of a list; `format` runs on that page's items only (a 1000-VM list is read in 10 pages). */
+  const page = <T, U = T>(req: ArmRequest, items: T[], format?: (item: T) => U): ArmResponse => {
     const skip = Number(req.query.get('$skiptoken') ?? 0) || 0;
-    const value = items.slice(skip, skip + PAGE_SIZE);
+    const slice = items.slice(skip, skip + PAGE_SIZE);
+    const value = format ? slice.map(format) : slice;
     let nextLink: string | undefined;
     if (skip + PAGE_SIZE < items.length) {
       const next = new URLSearchParams(req.query);
@@ -726,10 +728,8 @@ export function registerComputeProvider(ctx: ProviderContext): void {
       const expand = lower(req.query.get('$expand') ?? '').includes('instanceview');
       const filter = req.query.get('$filter') ?? '';
       const latest = /latestModelApplied\s+eq\s+(true|false)/i.exec(filter)?.[1];
-      const items = sortedInstances(state)
-        .filter((i) => latest === undefined || (i.modelVersion === state.modelVersion) === (latest.toLowerCase() === 'true'))
-        .map((i) => vmDoc(state, i, expand));
-      return page(req, items);
+      const items = sortedInstances(state).filter((i) => latest === undefined || (i.modelVersion === state.modelVersion) === (latest.toLowerCase() === 'true'));
+      return page(req, items, (i) => vmDoc(state, i, expand));
     },
   });
   route({
@@ -825,7 +825,9 @@ export function registerComputeProvider(ctx: ProviderContext): void {
     action: `${TYPE}/networkInterfaces/read`,
     handler: (req) => {
       const state = mustGet(req);
-      return page(req, sortedInstances(state).flatMap((i) => nicDocs(state, i)));
+      const nicCount = nicConfigs(state).length;
+      const entries = sortedInstances(state).flatMap((inst) => Array.from({ length: nicCount }, (_, n) => ({ inst, n })));
+      return page(req, entries, ({ inst, n }) => nicDocs(state, inst)[n] as Json);
     },
   });
   route({
