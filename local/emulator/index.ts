@@ -179,8 +179,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         case 'DELETE /_emulator/faults':
           faults.clear();
           return json(200, { cleared: true });
-        case 'GET /_emulator/address-map':
-          return json(200, addressMap.snapshot());
+        case 'GET /_emulator/address-map': {
+          // `?address=ip:port` (repeatable): just those entries, for a caller that needs one front end.
+          const only = url.searchParams.getAll('address');
+          if (only.length === 0) return json(200, addressMap.snapshot());
+          return json(200, Object.fromEntries(only.flatMap((a) => { const local = addressMap.resolve(a); return local ? [[a, local]] : []; })));
+        }
         case 'GET /_emulator/events':
           return json(200, { events: events.list() });
         case 'POST /_emulator/event-subscriptions': {

@@ -8,9 +8,12 @@ export interface AddressResolver {
   origin(ip: string, port?: number): string;
 }
 
-export async function createAddressResolver(mapUrl: string | undefined): Promise<AddressResolver> {
+/** `only`: the addresses (`ip:port`) that will be asked for, when few — the map is then read for just those. */
+export async function createAddressResolver(mapUrl: string | undefined, only?: string[]): Promise<AddressResolver> {
   if (!mapUrl) return { origin: (ip, port = 80) => `http://${ip}${port === 80 ? '' : `:${port}`}` };
-  const res = await fetch(mapUrl, { signal: AbortSignal.timeout(5000) });
+  const url = new URL(mapUrl);
+  for (const address of only ?? []) url.searchParams.append('address', address);
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`address map at ${mapUrl} answered HTTP ${res.status}`);
   const map = (await res.json()) as Record<string, string>;
   return {

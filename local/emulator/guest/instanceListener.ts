@@ -6,7 +6,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import type { EmulatorTiming } from '../core/contract';
 import { defaultDocument } from './powershell';
 import { WWWROOT, type WindowsGuest } from './windowsGuest';
@@ -26,7 +25,6 @@ export interface ListenerOptions {
 
 export class InstanceListener {
   private server?: Server;
-  private readonly sockets = new Set<Socket>();
   port = 0;
 
   constructor(private readonly options: ListenerOptions) {}
@@ -66,10 +64,6 @@ export class InstanceListener {
       if (latency > 0) setTimeout(respond, latency);
       else respond();
     });
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
     server.keepAliveTimeout = 2000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
@@ -81,7 +75,8 @@ export class InstanceListener {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    // Also the connections of requests it never answered (a `hang` fault).
+    server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -60,10 +60,31 @@ export class InstanceStore {
     return path.join(this.dir, `${encodeURIComponent(instanceId)}.json`);
   }
 
+  /**
+   * History events are written again with every save of their instance; a large activity result
+   * (1000 instances' facts) would be re-serialised at each step. Each event's JSON is kept until
+   * the event changes (only IsPlayed ever does).
+   */
+  private readonly eventJson = new WeakMap<HistoryEvent, { played: boolean; json: string }>();
+
+  private historyJson(history: HistoryEvent[]): string {
+    const parts = history.map((event) => {
+      const cached = this.eventJson.get(event);
+      if (cached && cached.played === event.IsPlayed) return cached.json;
+      const json = JSON.stringify(event);
+      this.eventJson.set(event, { played: event.IsPlayed, json });
+      return json;
+    });
+    return `[${parts.join(',')}]`;
+  }
+
   save(record: InstanceRecord): void {
     const target = this.file(record.instanceId);
     const temp = `${target}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(record));
+    const { history, ...rest } = record;
+    const head = JSON.stringify(rest);
+    // Same document as JSON.stringify(record), with "history" last.
+    writeFileSync(temp, `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"history":${this.historyJson(history)}}`);
     renameSync(temp, target);
   }
 

@@ -24,8 +24,8 @@ export async function collectInstanceFacts(input: {
   return armStep('verify', async () => {
     const facts = await collectScaleSetFacts(clients, input);
     const ip = await frontEndAddress(clients, { resourceGroup: input.resourceGroup, publicIpId: input.frontEndPublicIpId, backendPoolIds: facts.backendPoolIds });
-    const resolver = await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL);
-    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl: ip ? `${resolver.origin(ip)}/` : null };
+    const frontEndUrl = ip ? `${(await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL, [`${ip}:80`])).origin(ip)}/` : null;
+    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl };
   });
 }
 
