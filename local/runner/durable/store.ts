@@ -49,6 +49,8 @@ export interface InstanceRecord {
   retryTimers: Record<string, RetryState>;
 }
 
+const FINISHED = new Set<RuntimeStatus>(['Completed', 'Failed', 'Terminated']);
+
 export class InstanceStore {
   private readonly dir: string;
   constructor(dataDir: string) {
@@ -86,6 +88,8 @@ export class InstanceStore {
     // Same document as JSON.stringify(record), with "history" last.
     writeFileSync(temp, `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"history":${this.historyJson(history)}}`);
     renameSync(temp, target);
+    // A finished instance is rarely written again: do not keep a second copy of its history.
+    if (FINISHED.has(record.runtimeStatus)) for (const event of history) this.eventJson.delete(event);
   }
 
   load(instanceId: string): InstanceRecord | undefined {
