@@ -16,6 +16,7 @@ export const SETTING_NAMES = [
   'FRIDAY_ARM_ENDPOINT',
   'FRIDAY_ARM_CA_CERT_FILE',
   'FRIDAY_ARM_AUTH',
+  'FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS',
   'FRIDAY_ADDRESS_MAP_URL',
   'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING',
   'FRIDAY_SCRIPTS_ACCOUNT_URL',
@@ -61,6 +62,8 @@ const settingsSchema = lazySchema((z) => {
      * `local-static-token`: a fixed token, only allowed against a loopback endpoint (the emulator).
      */
     FRIDAY_ARM_AUTH: z.enum(['azure', 'local-static-token']).default('azure'),
+    /** Longest Retry-After an activity waits out itself; a longer one is waited on a durable timer. */
+    FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS: positiveInt(30),
     /** Local cloud only: URL of the emulator's private-address → local-port map (stands in for VNet routing). */
     FRIDAY_ADDRESS_MAP_URL: optionalText,
     /** Scripts storage: a connection string (local/Azurite), or an account URL used with the managed identity. */

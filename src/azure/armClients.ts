@@ -62,8 +62,58 @@ export const throttledWithoutRetryAfterPolicy: PipelinePolicy = {
   },
 };
 
-function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string }; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' }> } {
-  const options: ReturnType<typeof clientOptions> = { endpoint: settings.FRIDAY_ARM_ENDPOINT, additionalPolicies: [{ policy: throttledWithoutRetryAfterPolicy, position: 'perCall' }] };
+/** Seconds from a 429's Retry-After (seconds or HTTP date) or retry-after-ms / x-ms-retry-after-ms. */
+function retryAfterSeconds(response: PipelineResponse, now: number): number | undefined {
+  const ms = response.headers.get('retry-after-ms') ?? response.headers.get('x-ms-retry-after-ms');
+  if (ms !== undefined && /^\d+$/.test(ms)) return Number(ms) / 1000;
+  const value = response.headers.get('retry-after');
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, (at - now) / 1000) : undefined;
+}
+
+/** ARM answered 429 and asked for a longer wait than an activity should spend asleep. */
+export class ArmThrottledError extends Error {
+  readonly statusCode = 429;
+  readonly code = 'Throttled';
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail: string,
+  ) {
+    super(`ARM throttled the request and asked to retry after ${retryAfterSeconds} s${detail}`);
+    this.name = 'ArmThrottledError';
+  }
+}
+
+/**
+ * Inside the SDK's retry loop: a 429 whose Retry-After is longer than `maxInlineSeconds` is not
+ * slept on here (the SDK would wait as told, in a billed invocation bounded by the Functions
+ * timeout); it is thrown as ArmThrottledError, which the retry policy passes straight up, so the
+ * orchestration can wait on a durable timer instead.
+ */
+export function longThrottlePolicy(maxInlineSeconds: number): PipelinePolicy {
+  return {
+    name: 'fridayLongThrottle',
+    async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+      const response = await next(request);
+      if (response.status !== 429) return response;
+      const seconds = retryAfterSeconds(response, Date.now());
+      if (seconds === undefined || seconds <= maxInlineSeconds) return response;
+      const policy = response.headers.get('x-ms-ratelimit-remaining-resource');
+      throw new ArmThrottledError(Math.ceil(seconds), policy ? ` (${policy})` : '');
+    },
+  };
+}
+
+function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string }; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> } {
+  const options: ReturnType<typeof clientOptions> = {
+    endpoint: settings.FRIDAY_ARM_ENDPOINT,
+    additionalPolicies: [
+      { policy: throttledWithoutRetryAfterPolicy, position: 'perCall' },
+      { policy: longThrottlePolicy(settings.FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS), position: 'perRetry' },
+    ],
+  };
   if (settings.FRIDAY_ARM_CA_CERT_FILE) options.tlsOptions = { ca: readFileSync(settings.FRIDAY_ARM_CA_CERT_FILE, 'utf8') };
   return options;
 }

@@ -34,10 +34,11 @@ export function describeArmError(error: unknown): ArmFailure {
     message?: string;
     name?: string;
     response?: { headers?: { get?(name: string): string | undefined } };
+    retryAfterSeconds?: number;
   };
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const retryAfterHeader = e.response?.headers?.get?.('retry-after');
-  const retryAfterSeconds = retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
+  const retryAfterSeconds = typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : retryAfterHeader !== undefined && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
   const code = e.code ?? (e.name === 'AbortError' ? 'Timeout' : 'UnknownError');
   const transient =
     statusCode === 429 ||

@@ -113,6 +113,50 @@ describe('ARM faults', () => {
     }, 180_000);
   }
 
+  /** Waits until the orchestration has created a durable timer, and returns it. */
+  async function pendingTimer(id: string): Promise<{ Timestamp: string; FireAt: string }> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
+      const s = (await res.json()) as { runtimeStatus: string; output: unknown; historyEvents?: Array<{ EventType: string; Timestamp: string; FireAt?: string }> };
+      const timer = s.historyEvents?.find((e) => e.EventType === 'TimerCreated');
+      if (timer?.FireAt) return { Timestamp: timer.Timestamp, FireAt: timer.FireAt };
+      if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) throw new Error(`${id} ended ${s.runtimeStatus} without waiting: ${JSON.stringify(s.output).slice(0, 500)}`);
+      if (Date.now() > deadline) throw new Error(`${id} created no timer`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('a long Compute throttle (Retry-After 600 s) is waited out on a durable timer, not asleep in an activity, then the run goes on', async () => {
+    const rg = 'rg-rel-long-throttle';
+    // Deploy: the scale set write throttled for 10 minutes (after the script's SAS was made: only the
+    // runner's clock jumps below, and a SAS starting "in the future" would not open in Azurite).
+    cloud.emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'PUT', count: 1, status: 429, retryAfterSeconds: 600 });
+    const started = await post('deployments', spec(rg));
+    const deployId = ((await started.json()) as { id: string }).id;
+    let timer = await pendingTimer(deployId);
+    expect(Date.parse(timer.FireAt) - Date.parse(timer.Timestamp)).toBeGreaterThan(590_000); // the wait ARM asked for, from the episode's time
+    cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
+    const deployed = await waitDone(deployId);
+    cloud.runner.setClock(new Date());
+    expect(deployed.runtimeStatus, JSON.stringify(deployed.output)).toBe('Completed');
+    expect((deployed.output as Report).outcome, JSON.stringify((deployed.output as Report).instances)).toBe('succeeded');
+    expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+
+    // Verification: the VM list (HighCostGetVMScaleSet) throttled for 10 minutes.
+    cloud.emulator.faults.add({ route: '{virtualMachineScaleSetName}/virtualMachines', method: 'GET', count: 1, status: 429, retryAfterSeconds: 600 });
+    const res = await post('scalesets/vmss-friday/verify', { resourceGroup: rg });
+    expect(res.status).toBe(202);
+    const verifyId = ((await res.json()) as { id: string }).id;
+    timer = await pendingTimer(verifyId);
+    expect(Date.parse(timer.FireAt) - Date.parse(timer.Timestamp)).toBeGreaterThan(590_000); // the wait ARM asked for, from the episode's time
+    cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
+    const verified = await waitDone(verifyId);
+    cloud.runner.setClock(new Date());
+    expect(verified.runtimeStatus, JSON.stringify(verified.output)).toBe('Completed');
+    expect((verified.output as Report).totals).toEqual({ instances: 3, passed: 3, failed: 0 });
+  }, 180_000);
+
   it('a long-running operation ending Failed fails the run clearly; the re-run converges without duplicates', async () => {
     const rg = 'rg-rel-lro';
     cloud.emulator.faults.add({ failLro: 'virtualMachineScaleSets/{vmScaleSetName}', count: 1, code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' });

@@ -21,7 +21,8 @@ import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armActivity } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface ApplyScheduleInput {
@@ -125,7 +126,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   };
 
   status('read', 'reading the schedule and the scale set');
-  const read: ScheduledScaleSets = yield context.df.callActivityWithRetry(ACTIVITY.readScheduledScaleSets, armRetry(), { only: { resourceGroup: input.resourceGroup, name: input.scaleSetName } });
+  const read: ScheduledScaleSets = yield* armActivity(context, ACTIVITY.readScheduledScaleSets, { only: { resourceGroup: input.resourceGroup, name: input.scaleSetName } });
   if (!read.ok) throw new Error(`Schedule document invalid: ${read.errors.join('; ')}`);
   const entry = read.scaleSets[0];
   if (!entry) return finish('unchanged', { reason: 'no schedule for this scale set any more', changes: [] });
@@ -137,11 +138,11 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   /** Moves instances to the model's size; returns the failing batch's verification, or null when all passed. */
   const moveInstances = function* (vmSize: string, haltOnFailure: boolean): Generator<df.Task, VerificationReport | null, unknown> {
     if (shape.upgradeMode === 'Manual') {
-      const stale = must((yield context.df.callActivityWithRetry(ACTIVITY.listStaleInstances, armRetry(), target)) as StepOutcome<string[]>);
+      const stale = must((yield* armActivity(context, ACTIVITY.listStaleInstances, target)) as StepOutcome<string[]>);
       const plan = resizeBatches({ instanceIds: stale, capacity: shape.capacity, maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent });
       for (const [index, ids] of plan.entries()) {
         status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${index + 1}/${plan.length} to ${vmSize}`, { batch: index + 1, batches: plan.length });
-        must((yield context.df.callActivityWithRetry(ACTIVITY.upgradeInstanceBatch, armRetry(), { ...target, instanceIds: ids })) as StepOutcome<unknown>);
+        must((yield* armActivity(context, ACTIVITY.upgradeInstanceBatch, { ...target, instanceIds: ids })) as StepOutcome<unknown>);
         armWrites++;
         if (!haltOnFailure) continue;
         const v = yield* verify({ instanceIds: ids, vmSize });
@@ -154,7 +155,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     if (shape.upgradeMode === 'Rolling') {
       let rolling: RollingStatus | null = null;
       for (let poll = 0; poll < 720; poll++) {
-        rolling = must((yield context.df.callActivityWithRetry(ACTIVITY.rollingUpgradeStatus, armRetry(), target)) as StepOutcome<RollingStatus | null>);
+        rolling = must((yield* armActivity(context, ACTIVITY.rollingUpgradeStatus, target)) as StepOutcome<RollingStatus | null>);
         status('vmSize', `rolling upgrade to ${vmSize}: ${rolling?.code ?? 'not started'}`, { rolling });
         if (rolling && rolling.code !== 'RollingForward') break;
         yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 2) * 1000));
@@ -179,7 +180,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     if (!change) continue;
     if (field === 'capacity') {
       status('capacity', `capacity ${change.from} → ${change.to}`);
-      const result = must((yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, armRetry(), { ...target, capacity: Number(change.to) })) as StepOutcome<CapacityChange>);
+      const result = must((yield* armActivity(context, ACTIVITY.setCapacity, { ...target, capacity: Number(change.to) })) as StepOutcome<CapacityChange>);
       if (result.written) armWrites++;
       shape = { ...shape, capacity: result.after };
       const scaledOut = result.after > result.before;
@@ -193,7 +194,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const to = String(change.to);
     const from = String(change.from);
     status('vmSize', `VM size ${from} → ${to}`);
-    const written = must((yield context.df.callActivityWithRetry(ACTIVITY.setVmSize, armRetry(), { ...target, vmSize: to })) as StepOutcome<{ before: string; written: boolean }>);
+    const written = must((yield* armActivity(context, ACTIVITY.setVmSize, { ...target, vmSize: to })) as StepOutcome<{ before: string; written: boolean }>);
     if (written.written) armWrites++;
     const failing = (yield* moveInstances(to, true));
     if (!failing) {
@@ -204,7 +205,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const bad = batches[batches.length - 1];
     steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}` });
     status('rollback', `rolling the size back to ${written.before}`);
-    const back = must((yield context.df.callActivityWithRetry(ACTIVITY.setVmSize, armRetry(), { ...target, vmSize: written.before })) as StepOutcome<{ before: string; written: boolean }>);
+    const back = must((yield* armActivity(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before })) as StepOutcome<{ before: string; written: boolean }>);
     if (back.written) armWrites++;
     yield* moveInstances(written.before, false);
     const after = yield* verify({ vmSize: written.before });

@@ -16,7 +16,8 @@ import type { CapacityChange } from '../activities/setCapacity';
 import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armActivity } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface DeployTierInput {
@@ -74,13 +75,13 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
     const started = now();
     progress(step, `step ${step}`);
     if (step === 'setupScript') {
-      const script: StepOutcome<PublishedScript> = yield context.df.callActivityWithRetry(ACTIVITY.uploadSetupScript, armRetry(), {});
+      const script: StepOutcome<PublishedScript> = yield* armActivity(context, ACTIVITY.uploadSetupScript, {});
       if (!script.ok) throw fail(script);
       setupCommand = script.value.commandToExecute;
       record(step, started, script.value.uploaded, script.value.uploaded ? 1 : 0, script.value.blobName);
       continue;
     }
-    const outcome: StepOutcome<StepResult> = yield context.df.callActivityWithRetry(ACTIVITY.ensureTierStep, armRetry(), { spec, step: step, setupCommand, now: now().toISOString() });
+    const outcome: StepOutcome<StepResult> = yield* armActivity(context, ACTIVITY.ensureTierStep, { spec, step: step, setupCommand, now: now().toISOString() });
     if (!outcome.ok) throw fail(outcome);
     created.push(...outcome.value.resourceIds);
     plannedWrites.push(...outcome.value.writes);
@@ -95,13 +96,13 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       else if (mode === 'Manual') {
         progress('upgrade', 'bringing instances to the latest model (manual upgrade)');
         const batchSize = Math.max(1, Math.ceil(((scaleSetInfo.capacityBefore ?? spec.scaleSet.capacity) * spec.scaleSet.upgradePolicy.maxBatchInstancePercent) / 100));
-        const upgraded: StepOutcome<{ upgraded: string[] }> = yield context.df.callActivityWithRetry(ACTIVITY.upgradeInstances, armRetry(), { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, batchSize });
+        const upgraded: StepOutcome<{ upgraded: string[] }> = yield* armActivity(context, ACTIVITY.upgradeInstances, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, batchSize });
         if (!upgraded.ok) throw fail(upgraded);
         record('upgrade', upgradeStarted, upgraded.value.upgraded.length > 0, Math.ceil(upgraded.value.upgraded.length / batchSize), `${upgraded.value.upgraded.length} instance(s) upgraded in batches of ${batchSize}`);
       } else if (mode === 'Rolling') {
         let status: RollingStatus | null = null;
         for (let poll = 0; poll < 720; poll++) {
-          const s: StepOutcome<RollingStatus | null> = yield context.df.callActivityWithRetry(ACTIVITY.rollingUpgradeStatus, armRetry(), { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
+          const s: StepOutcome<RollingStatus | null> = yield* armActivity(context, ACTIVITY.rollingUpgradeStatus, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
           if (!s.ok) throw fail(s);
           status = s.value;
           progress('upgrade', `rolling upgrade ${status?.code ?? 'not started'}`, { rolling: status });
@@ -119,7 +120,7 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       if (scaleSetInfo?.created || scaleSetInfo?.capacityBefore === spec.scaleSet.capacity) {
         record('capacity', capacityStarted, false, 0, `capacity ${spec.scaleSet.capacity}`);
       } else {
-        const change: StepOutcome<CapacityChange> = yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, armRetry(), { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, capacity: spec.scaleSet.capacity });
+        const change: StepOutcome<CapacityChange> = yield* armActivity(context, ACTIVITY.setCapacity, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, capacity: spec.scaleSet.capacity });
         if (!change.ok) throw fail(change);
         if (change.value.written) plannedWrites.push({ step: 'capacity', action: 'update', kind: 'virtualMachineScaleSet', name: spec.scaleSet.name, reason: `capacity ${change.value.before} → ${change.value.after}` });
         record('capacity', capacityStarted, change.value.written, change.value.written ? 1 : 0, `capacity ${change.value.before} → ${change.value.after}`);

@@ -10,7 +10,7 @@ import { decideScaleSet } from '../../domain/schedule/schedulePlan';
 import type { ScheduledScaleSets } from '../activities/readScheduledScaleSets';
 import type { StartedChange } from '../activities/startScheduleChange';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
-import { armRetry } from './verifyScaleSet';
+import { armRetry } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface EvaluateSchedulesInput {

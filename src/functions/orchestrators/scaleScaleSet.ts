@@ -8,7 +8,8 @@ import type { StepOutcome } from '../../azure/armStep';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armActivity } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface ScaleScaleSetInput {
@@ -20,7 +21,7 @@ export interface ScaleScaleSetInput {
 export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ScaleScaleSetInput>();
   context.df.setCustomStatus({ step: 'capacity', message: `scaling to ${input.capacity}` });
-  const change: StepOutcome<CapacityChange> = yield context.df.callActivityWithRetry(ACTIVITY.setCapacity, armRetry(), input);
+  const change: StepOutcome<CapacityChange> = yield* armActivity(context, ACTIVITY.setCapacity, input);
   if (!change.ok) throw new Error(failureText(change));
   context.df.setCustomStatus({ step: 'verify', message: `verifying ${change.value.newInstanceIds.length ? 'new instances' : 'all instances'}` });
   const verifyInput: VerifyScaleSetInput = {

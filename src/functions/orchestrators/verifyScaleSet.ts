@@ -13,7 +13,8 @@ import type { FrontEndAnswer } from '../activities/probeFrontEnd';
 import type { ListedProbes } from '../activities/probeInstances';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { registerOrchestration, retryPolicy } from '../durable';
+import { registerOrchestration } from '../durable';
+import { armActivity, armRetry } from './armActivity';
 
 export interface VerifyScaleSetInput {
   resourceGroup: string;
@@ -36,8 +37,6 @@ export interface VerificationReport {
   timingsMs: { facts: number; probes: number; frontEnd: number; total: number };
 }
 
-/** Transient ARM failures (thrown by activities): retried with backoff, 2 s doubling to at most 60 s, five attempts. */
-export const armRetry = retryPolicy({ firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 });
 
 export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }>, extra = ''): string {
   const f = outcome.failure;
@@ -51,12 +50,15 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   // Both paged reads start at once: the VM list with instance views (the slowest read) runs while
   // the NIC list gives the addresses, each page probed as it arrives; IPs are joined here afterwards.
   const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
-  const probesTask = context.df.callActivityWithRetry(ACTIVITY.probeListedInstances, armRetry(), { ...target, ...(input.instanceIds ? { instanceIds: input.instanceIds } : {}) });
-  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), { ...target, frontEndPublicIpId: input.frontEndPublicIpId, addresses: [] });
+  const probesInput = { ...target, ...(input.instanceIds ? { instanceIds: input.instanceIds } : {}) };
+  const factsInput = { ...target, frontEndPublicIpId: input.frontEndPublicIpId, addresses: [] };
+  const probesTask = context.df.callActivityWithRetry(ACTIVITY.probeListedInstances, armRetry(), probesInput);
+  const factsTask = context.df.callActivityWithRetry(ACTIVITY.collectInstanceFacts, armRetry(), factsInput);
   yield context.df.Task.all([probesTask, factsTask]);
-  const listed = probesTask.result as StepOutcome<ListedProbes>;
+  // A long ARM throttle is waited out on a durable timer, then that read runs again.
+  const listed = (yield* armActivity(context, ACTIVITY.probeListedInstances, probesInput, probesTask)) as StepOutcome<ListedProbes>;
   if (!listed.ok) throw new Error(failureText(listed));
-  const collected = factsTask.result as StepOutcome<CollectedFacts>;
+  const collected = (yield* armActivity(context, ACTIVITY.collectInstanceFacts, factsInput, factsTask)) as StepOutcome<CollectedFacts>;
   if (!collected.ok) throw new Error(failureText(collected));
   const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
   const probed: ProbeResult[] = listed.value.probes;

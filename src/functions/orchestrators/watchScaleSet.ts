@@ -12,7 +12,8 @@ import { planRepairs, type RepairHistoryEntry } from '../../domain/repair/planRe
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
-import { armRetry, failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { armActivity } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface WatchInput {
@@ -81,7 +82,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
       const ids = decisions.filter((d) => d.action === action).map((d) => d.instanceId);
       if (ids.length === 0) continue;
       context.df.setCustomStatus({ step: action, instances: ids });
-      const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield context.df.callActivityWithRetry(ACTIVITY.repairInstances, armRetry(), { ...target, action, instanceIds: ids });
+      const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* armActivity(context, ACTIVITY.repairInstances, { ...target, action, instanceIds: ids });
       if (!repaired.ok) throw new Error(failureText(repaired));
       for (const id of ids) history.push({ instanceId: id, action, at: now() });
       const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
