@@ -45,23 +45,6 @@ function credentialFor(settings: AppSettings): TokenCredential {
   return new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
 }
 
-/**
- * The SDK's own retry covers 429 only when ARM says how long to wait (Retry-After); a 429 without
- * it would go straight back to the caller. This policy waits with jittered exponential backoff
- * (0.5 s, 1 s, 2 s, 4 s) and tries again, so short throttling bursts never reach the orchestration.
- */
-export const throttledWithoutRetryAfterPolicy: PipelinePolicy = {
-  name: 'fridayThrottledWithoutRetryAfter',
-  async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
-    for (let attempt = 0; ; attempt++) {
-      const response = await next(request);
-      const hinted = response.headers.get('retry-after') ?? response.headers.get('retry-after-ms') ?? response.headers.get('x-ms-retry-after-ms');
-      if (response.status !== 429 || hinted !== undefined || attempt >= 4) return response;
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt * (0.8 + Math.random() * 0.4)));
-    }
-  },
-};
-
 /** Seconds from a 429's Retry-After (seconds or HTTP date) or retry-after-ms / x-ms-retry-after-ms. */
 function retryAfterSeconds(response: PipelineResponse, now: number): number | undefined {
   const ms = response.headers.get('retry-after-ms') ?? response.headers.get('x-ms-retry-after-ms');
@@ -72,6 +55,22 @@ function retryAfterSeconds(response: PipelineResponse, now: number): number | un
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, (at - now) / 1000) : undefined;
 }
+
+/**
+ * The SDK's own retry covers 429 only when ARM says how long to wait (Retry-After); a 429 without
+ * it would go straight back to the caller. This policy waits with jittered exponential backoff
+ * (0.5 s, 1 s, 2 s, 4 s) and tries again, so short throttling bursts never reach the orchestration.
+ */
+export const throttledWithoutRetryAfterPolicy: PipelinePolicy = {
+  name: 'fridayThrottledWithoutRetryAfter',
+  async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await next(request);
+      if (response.status !== 429 || retryAfterSeconds(response, Date.now()) !== undefined || attempt >= 4) return response;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt * (0.8 + Math.random() * 0.4)));
+    }
+  },
+};
 
 /** ARM answered 429 and asked for a longer wait than an activity should spend asleep. */
 export class ArmThrottledError extends Error {

@@ -11,7 +11,7 @@ import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
 import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
-import { summaryOf, type RunSummary } from '../../domain/fleet/runRecord';
+import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
 import { loadSettings, type AppSettings } from '../../settings';
 import { collectInstanceFacts } from '../activities/collectInstanceFacts';
 import { scheduleView } from './schedules';
@@ -37,17 +37,17 @@ function scaleSetOfRun(input: unknown): { resourceGroup: string; name: string } 
 }
 
 /** The recent runs of a scale set from one listing: their summaries ride on the blobs' metadata. */
-async function recentRuns(settings: AppSettings, target: { resourceGroup: string; name: string }): Promise<Array<{ name: string; summary: RunSummary }>> {
+async function recentRuns(settings: AppSettings, target: { resourceGroup: string; name: string }): Promise<Array<{ name: string; summary: RunSummary; verdicts?: RunVerdicts }>> {
   const listed = (await listRunSummaries(settings, target)).slice(0, RUNS_SHOWN);
-  // Records kept before summaries were put in metadata: read once here, as before.
-  const runs = (
-    await Promise.all(listed.map(async ({ name, summary }) => {
+  // Records kept before summaries were put in metadata: read once here, and their verdicts kept.
+  const runs = await Promise.all(
+    listed.map(async ({ name, summary }) => {
       if (summary) return { name, summary };
       const record = await readRunRecord(settings, name);
-      return record ? { name, summary: summaryOf(record) } : null;
-    }))
-  ).filter((r): r is { name: string; summary: RunSummary } => r !== null);
-  return runs;
+      return record ? { name, summary: summaryOf(record), verdicts: verdictsOf(record) } : null;
+    }),
+  );
+  return runs.filter((r) => r !== null);
 }
 
 export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
@@ -73,7 +73,8 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
       collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })),
       recentRuns(settings, target),
     ]);
-    const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read: (name) => readRunVerdicts(settings, name) });
+    const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? readRunVerdicts(settings, name));
+    const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read });
     const ids = new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: target.resourceGroup, scaleSetName: target.name })));
     return buildScaleSetView({
       ...target,
