@@ -1,7 +1,7 @@
 /** Long ARM throttles leave the activity at once, as data the orchestration waits out on a timer. */
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { ArmThrottledError, longThrottlePolicy } from '../../src/azure/armClients';
+import { ArmThrottledError, longThrottlePolicy, throttledWithoutRetryAfterPolicy } from '../../src/azure/armClients';
 import { armStep } from '../../src/azure/armStep';
 import { throttledFor } from '../../src/functions/orchestrators/armActivity';
 
@@ -38,5 +38,19 @@ describe('a long throttle in an ARM step', () => {
     await expect(armStep('verify', () => Promise.reject(Object.assign(new Error('busy'), { statusCode: 503 })))).rejects.toThrow('verify');
     expect(throttledFor({ ok: false, failure: { code: 'Conflict' } })).toBeUndefined();
     expect(throttledFor({ ok: true, value: 1 })).toBeUndefined();
+  });
+});
+
+describe('throttledWithoutRetryAfterPolicy', () => {
+  it('backs off and retries a 429 the SDK will not retry (no or unreadable Retry-After), and leaves a readable one to the SDK', async () => {
+    const answers = [answer(429, { 'retry-after': 'soon' }), answer(429, {}), answer(200, {})];
+    let calls = 0;
+    const response = await throttledWithoutRetryAfterPolicy.sendRequest(request, () => (answers[calls++] ?? answer(500, {}))());
+    expect(response.status).toBe(200);
+    expect(calls).toBe(3);
+    calls = 0;
+    const hinted = await throttledWithoutRetryAfterPolicy.sendRequest(request, () => (calls++, answer(429, { 'retry-after': '2' })()));
+    expect(hinted.status).toBe(429);
+    expect(calls).toBe(1);
   });
 });
