@@ -33,8 +33,7 @@ export function probeOnce(target: ProbeTarget, timeoutMs: number): Promise<Probe
       clearTimeout(timer);
       resolve({ instanceId: target.instanceId, elapsedMs: Math.round(performance.now() - started), ...result });
     };
-    const url = new URL(target.url);
-    const req = (require('node:http') as typeof import('node:http')).request({ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 80, path: `${url.pathname}${url.search}`, method: 'GET', agent: agent(), headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
+    const req = (require('node:http') as typeof import('node:http')).request(target.url, { method: 'GET', agent: agent(), headers: { 'user-agent': 'friday-fleet-prober' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

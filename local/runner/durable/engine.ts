@@ -25,7 +25,7 @@ import {
   type Action,
   type HistoryEvent,
 } from './history';
-import { InstanceStore, type InstanceRecord, type RetryState, type RuntimeStatus } from './store';
+import { InstanceStore, TERMINAL, type InstanceRecord, type RetryState, type RuntimeStatus } from './store';
 
 export interface RunnerClock {
   now(): Date;
@@ -59,7 +59,6 @@ export interface StatusBody {
 
 export class InstanceConflictError extends Error {}
 
-const TERMINAL: RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
 
 const parseJson = (text: string | null | undefined): unknown => {
   if (text === null || text === undefined || text === '') return null;

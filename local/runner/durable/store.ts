@@ -49,7 +49,8 @@ export interface InstanceRecord {
   retryTimers: Record<string, RetryState>;
 }
 
-const FINISHED = new Set<RuntimeStatus>(['Completed', 'Failed', 'Terminated']);
+/** Statuses an instance never leaves. */
+export const TERMINAL: RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
 
 export class InstanceStore {
   private readonly dir: string;
@@ -89,7 +90,7 @@ export class InstanceStore {
     writeFileSync(temp, `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"history":${this.historyJson(history)}}`);
     renameSync(temp, target);
     // A finished instance is rarely written again: do not keep a second copy of its history.
-    if (FINISHED.has(record.runtimeStatus)) for (const event of history) this.eventJson.delete(event);
+    if (TERMINAL.includes(record.runtimeStatus)) for (const event of history) this.eventJson.delete(event);
   }
 
   load(instanceId: string): InstanceRecord | undefined {
