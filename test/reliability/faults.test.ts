@@ -136,10 +136,16 @@ describe('ARM faults', () => {
     const deployId = ((await started.json()) as { id: string }).id;
     let timer = await pendingTimer(deployId);
     expect(Date.parse(timer.FireAt) - Date.parse(timer.Timestamp)).toBeGreaterThan(590_000); // the wait ARM asked for, from the episode's time
+    // The status a user polls says the run is waiting out throttling, and until when — not hung.
+    const waiting = (await (await fetch(`${cloud.baseUrl}/api/deployments/${deployId}`, { headers: { 'x-functions-key': cloud.functionKey } })).json()) as { progress: { step: string; message: string; throttled?: { activity: string; waitSeconds: number; retryAt: string } } };
+    expect(waiting.progress.step).toBe('scaleSet');
+    expect(waiting.progress.throttled).toMatchObject({ activity: 'ensureTierStep', waitSeconds: 600, retryAt: timer.FireAt });
+    expect(waiting.progress.message).toContain('ARM is throttling: waiting 600 s');
     cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
     const deployed = await waitDone(deployId);
     cloud.runner.setClock(new Date());
     expect(deployed.runtimeStatus, JSON.stringify(deployed.output)).toBe('Completed');
+    expect(JSON.stringify(deployed.customStatus)).not.toContain('throttled');
     expect((deployed.output as Report).outcome, JSON.stringify((deployed.output as Report).instances)).toBe('succeeded');
     expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
 
@@ -150,6 +156,7 @@ describe('ARM faults', () => {
     const verifyId = ((await res.json()) as { id: string }).id;
     timer = await pendingTimer(verifyId);
     expect(Date.parse(timer.FireAt) - Date.parse(timer.Timestamp)).toBeGreaterThan(590_000); // the wait ARM asked for, from the episode's time
+    expect((await status(verifyId))?.customStatus).toMatchObject({ step: 'probes', throttled: { activity: 'collectInstanceFacts', waitSeconds: 600, retryAt: timer.FireAt } });
     cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
     const verified = await waitDone(verifyId);
     cloud.runner.setClock(new Date());

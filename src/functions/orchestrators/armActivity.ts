@@ -30,10 +30,29 @@ export function throttledFor(result: unknown): number | undefined {
 export function* armActivity(context: OrchestrationContext, name: string, input: unknown, scheduled?: Task): Generator<Task, any, any> {
   let result = scheduled ? scheduled.result : yield context.df.callActivityWithRetry(name, armRetry(), input);
   let waited = 0;
+  const progress = context.df.customStatus;
   for (let wait = throttledFor(result); wait !== undefined && waited + wait <= MAX_THROTTLE_WAIT_SECONDS; wait = throttledFor(result)) {
     waited += wait;
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + wait * 1000));
+    const retryAt = new Date(context.df.currentUtcDateTime.getTime() + wait * 1000);
+    // A wait of minutes must not look like a hung run: the status keeps its step and says why.
+    context.df.setCustomStatus(throttledStatus(progress, { activity: name, waitSeconds: wait, retryAt: retryAt.toISOString(), waitedSeconds: waited }));
+    yield context.df.createTimer(retryAt);
     result = yield context.df.callActivityWithRetry(name, armRetry(), input);
   }
+  if (waited > 0) context.df.setCustomStatus(progress);
   return result;
+}
+
+export interface ThrottleWait {
+  activity: string;
+  waitSeconds: number;
+  retryAt: string;
+  /** All the waiting this call has done so far, this wait included. */
+  waitedSeconds: number;
+}
+
+/** The run's progress while it waits out throttling: its own status (step kept) plus the wait. */
+export function throttledStatus(progress: unknown, wait: ThrottleWait): Record<string, unknown> {
+  const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
+  return { ...base, message: `ARM is throttling: waiting ${wait.waitSeconds} s as it asked, then ${wait.activity} runs again at ${wait.retryAt}`, throttled: wait };
 }
