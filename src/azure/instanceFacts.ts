@@ -5,6 +5,7 @@
  */
 import type { InstanceFacts } from '../domain/verification/verdicts';
 import type { ArmClients } from './armClients';
+import { armScaleSetReader, type ScaleSetReader } from './scaleSetReads';
 
 export interface ScaleSetFacts {
   name: string;
@@ -59,13 +60,14 @@ export async function listInstanceAddresses(clients: ArmClients, options: { reso
 /**
  * Facts for every instance. Pass `addresses` when they were already listed (the verification lists
  * them first so probes can start while the VM list is read); otherwise the NIC list is read here.
+ * `readScaleSet`: how the scale set's model is read (default: a GET).
  */
 export async function collectScaleSetFacts(
   clients: ArmClients,
-  options: { resourceGroup: string; scaleSetName: string; addresses?: Array<{ instanceId: string; privateIp: string }> },
+  options: { resourceGroup: string; scaleSetName: string; addresses?: Array<{ instanceId: string; privateIp: string }>; readScaleSet?: ScaleSetReader },
 ): Promise<ScaleSetFacts> {
   const { resourceGroup: rg, scaleSetName: name } = options;
-  const vmss = await clients.compute().virtualMachineScaleSets.get(rg, name);
+  const vmss = await (options.readScaleSet ?? armScaleSetReader(clients))({ resourceGroup: rg, scaleSetName: name });
   const addresses = options.addresses ?? (await listInstanceAddresses(clients, options));
   const ipById = new Map(addresses.map((a) => [a.instanceId, a.privateIp]));
   const instances: InstanceFacts[] = [];

@@ -5,9 +5,11 @@
  */
 import type { ScaleSetShape } from '../domain/schedule/schedulePlan';
 import type { ArmClients } from './armClients';
+import type { ScaleSetReader, ScaleSetRef } from './scaleSetReads';
 
-export async function readScaleSetShape(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<ScaleSetShape> {
-  const vmss = await clients.compute().virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
+/** The shape a schedule compares with: capacity, size, upgrade mode and zones. */
+export async function readScaleSetShape(read: ScaleSetReader, target: ScaleSetRef): Promise<ScaleSetShape> {
+  const vmss = await read(target);
   const mode = vmss.upgradePolicy?.mode ?? 'Manual';
   const rollingPercent = vmss.upgradePolicy?.rollingUpgradePolicy?.maxBatchInstancePercent;
   return {

@@ -228,9 +228,13 @@ describe('right-sizing on a schedule', () => {
     expect((await api('schedules/evaluate', { method: 'POST', body: '{"dryRun":"yes"}' })).status).toBe(400);
 
     // The fleet page's data shows these runs, newest first, each with its report.
+    const beforeFleet = cloud.emulator.requestLog.lastSeq;
     const fleet = (await (await api('fleet/data?fresh=1')).json()) as { scaleSets: Array<{ resourceGroup: string; runs: Array<{ kind: string; outcome: string; reportUrl: string }>; schedule: { timeZone: string } | null }> };
     const mine = fleet.scaleSets.find((x) => x.resourceGroup === RG);
     expect(mine?.schedule?.timeZone).toBe('Europe/Berlin');
+    // Its schedule view and its instance facts share one read of the scale set's model.
+    const modelReads = cloud.emulator.requestLog.entries({ since: beforeFleet, method: 'GET', template: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}' });
+    expect(modelReads.filter((e) => e.path.toLowerCase().includes(`/resourcegroups/${RG.toLowerCase()}/`))).toHaveLength(1);
     expect(mine?.runs.slice(0, 2).map((r) => `${r.kind}:${r.outcome}`)).toEqual(['schedule:succeeded', 'schedule:rolledBack']);
     const report = (await (await api(mine?.runs[1]?.reportUrl ?? '')).json()) as { report: { rollback: { to: string } } };
     expect(report.report.rollback.to).toBe('Standard_D2s_v5');

@@ -2,6 +2,7 @@ import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { collectScaleSetFacts, frontEndAddress, type ScaleSetFacts } from '../../azure/instanceFacts';
+import type { ScaleSetReader } from '../../azure/scaleSetReads';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
@@ -12,17 +13,24 @@ export interface CollectedFacts extends ScaleSetFacts {
   frontEndUrl: string | null;
 }
 
-/** Everything ARM knows about the scale set's instances, from paged lists (see instanceFacts.ts). */
-export async function collectInstanceFacts(input: {
+export interface FactsInput {
   resourceGroup: string;
   scaleSetName: string;
   frontEndPublicIpId?: string;
   addresses?: Array<{ instanceId: string; privateIp: string }>;
-}): Promise<StepOutcome<CollectedFacts>> {
+}
+
+/** Everything ARM knows about the scale set's instances, from paged lists (see instanceFacts.ts). */
+export async function collectInstanceFacts(input: FactsInput): Promise<StepOutcome<CollectedFacts>> {
+  return collectInstanceFactsWith(input, {});
+}
+
+/** The same, reading the scale set's model with `readScaleSet` when given (the fleet page shares its reads). */
+export async function collectInstanceFactsWith(input: FactsInput, options: { readScaleSet?: ScaleSetReader }): Promise<StepOutcome<CollectedFacts>> {
   const settings = loadSettings();
   const clients = armClientsFor(settings);
   return armStep('verify', async () => {
-    const facts = await collectScaleSetFacts(clients, input);
+    const facts = await collectScaleSetFacts(clients, { ...input, ...options });
     const ip = await frontEndAddress(clients, { resourceGroup: input.resourceGroup, publicIpId: input.frontEndPublicIpId, backendPoolIds: facts.backendPoolIds });
     const frontEndUrl = ip ? `${(await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL, [`${ip}:80`])).origin(ip)}/` : null;
     return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl };

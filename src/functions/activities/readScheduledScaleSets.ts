@@ -1,5 +1,6 @@
 import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
+import { armScaleSetReader, type ScaleSetReader } from '../../azure/scaleSetReads';
 import { readScaleSetShape } from '../../azure/scaleSetSizing';
 import { loadSchedules } from '../../azure/scheduleStore';
 import type { ScheduledScaleSet } from '../../domain/schedule/schedulePlan';
@@ -16,17 +17,21 @@ export type ScheduledScaleSets = { ok: true; source: string; scaleSets: Schedule
  * that does not exist (or is forbidden) is reported as that scale set's error.
  */
 export async function readScheduledScaleSets(input: { only?: { resourceGroup: string; name: string } } | null): Promise<ScheduledScaleSets> {
+  return readScheduledScaleSetsWith(input, { readScaleSet: armScaleSetReader(armClientsFor(loadSettings())) });
+}
+
+/** The same, reading each scale set with `readScaleSet` (the fleet page shares its reads). */
+export async function readScheduledScaleSetsWith(input: { only?: { resourceGroup: string; name: string } } | null, options: { readScaleSet: ScaleSetReader }): Promise<ScheduledScaleSets> {
   const settings = loadSettings();
   const loaded = await loadSchedules(settings);
   if (!loaded.ok) return loaded;
   const only = input?.only;
   const wanted = loaded.config.scaleSets.filter((s) => !only || (s.resourceGroup.toLowerCase() === only.resourceGroup.toLowerCase() && s.name.toLowerCase() === only.name.toLowerCase()));
-  const clients = armClientsFor(settings);
   const scaleSets = await Promise.all(
     wanted.map(async (schedule): Promise<ScheduledScaleSet> => {
       if (!schedule.enabled) return { schedule, error: 'schedule disabled' };
       try {
-        return { schedule, current: await readScaleSetShape(clients, { resourceGroup: schedule.resourceGroup, scaleSetName: schedule.name }) };
+        return { schedule, current: await readScaleSetShape(options.readScaleSet, { resourceGroup: schedule.resourceGroup, scaleSetName: schedule.name }) };
       } catch (error) {
         const failure = describeArmError(error);
         if (failure.transient) throw new Error(`read ${schedule.resourceGroup}/${schedule.name}: ${failure.code} ${failure.message}`);

@@ -6,14 +6,16 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
+import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
 import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
+import { armScaleSetReader, readingEachOnce } from '../../azure/scaleSetReads';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
 import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
 import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
 import { loadSettings, type AppSettings } from '../../settings';
-import { collectInstanceFacts } from '../activities/collectInstanceFacts';
+import { collectInstanceFactsWith } from '../activities/collectInstanceFacts';
 import { scheduleView } from './schedules';
 import { durable, durableClient, durableClientInput } from '../durable';
 
@@ -52,9 +54,11 @@ async function recentRuns(settings: AppSettings, target: { resourceGroup: string
 
 export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
   const settings = loadSettings();
+  // A scheduled scale set's model serves both its schedule view and its facts: one GET per refresh.
+  const readScaleSet = readingEachOnce(armScaleSetReader(armClientsFor(settings)));
   const [recorded, schedules, active] = await Promise.all([
     listRecordedScaleSets(settings),
-    scheduleView({ at: now, client }),
+    scheduleView({ at: now, client, readScaleSet }),
     client.getStatusBy({ runtimeStatus: [durable().OrchestrationRuntimeStatus.Running, durable().OrchestrationRuntimeStatus.Pending, durable().OrchestrationRuntimeStatus.ContinuedAsNew] }),
   ]);
   const running: RunningOrchestration[] = active.map((s) => ({ instanceId: s.instanceId, name: s.name, createdTime: new Date(s.createdTime).toISOString(), customStatus: s.customStatus }));
@@ -70,7 +74,7 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
 
   const scaleSets = await mapWithLimit([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
     const [facts, runs] = await Promise.all([
-      collectInstanceFacts({ resourceGroup: target.resourceGroup, scaleSetName: target.name }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })),
+      collectInstanceFactsWith({ resourceGroup: target.resourceGroup, scaleSetName: target.name }, { readScaleSet }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })),
       recentRuns(settings, target),
     ]);
     const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? readRunVerdicts(settings, name));
