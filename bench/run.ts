@@ -30,6 +30,8 @@ import { buildNetwork, scaleSetBody, uploadScript } from '../test/support/tier';
 import { createAddressResolver } from '../src/azure/addressResolver';
 import { probeAll } from '../src/azure/prober';
 import { measureColdStart } from './coldStart';
+import { measureCpu } from './cpuTime';
+import { cpus } from 'node:os';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PAGE_SIZE = 100;
@@ -55,6 +57,12 @@ interface VerifyFigures {
   probeFloorMs: number;
   /** Verification time / that floor: what the orchestration, ARM reads and verdicts add. */
   floorRatio: number;
+  /**
+   * CPU the floor's probes cost (median per sweep): the prober's side (this process) and the
+   * instances' side (the emulator's web servers); and that CPU as a share of all this machine's
+   * cores over the probe bound — the load probing alone puts on a machine that also hosts the instances.
+   */
+  floorCpu: { appMsPerSweep: number; instancesMsPerSweep: number | null; usPerProbe: number | null; loadOverBound: number | null; cores: number };
   historyEvents: number;
   throttled429OnWire: number;
   throttled429ReachingOrchestration: number;
@@ -145,11 +153,13 @@ async function measureVerify(cloud: BenchCloud, n: number, scaleSet: { rg: strin
   for (let i = 0; i < WARMUP_RUNS; i++) await verifyOnce(cloud, rg, n); // not counted
   const runs: OneVerification[] = [];
   const floors: number[] = [];
+  const floorCpu: Array<{ appMs: number; emulatorMs: number | null }> = [];
   for (let i = 0; i < VERIFY_RUNS; i++) {
     runs.push(await verifyOnce(cloud, rg, n));
     const floorStart = performance.now();
-    await probeAll(targets, { concurrency: PROBE_CONCURRENCY, timeoutMs: 5000 });
+    const { cpu } = await measureCpu(cloud.emulator.pid, () => probeAll(targets, { concurrency: PROBE_CONCURRENCY, timeoutMs: 5000 }));
     floors.push(Math.round(performance.now() - floorStart));
+    floorCpu.push(cpu);
   }
   const last = runs[runs.length - 1] as OneVerification;
   const verifyMs = median(runs.map((r) => r.verifyMs));
@@ -158,6 +168,9 @@ async function measureVerify(cloud: BenchCloud, n: number, scaleSet: { rg: strin
   const armCallsBound = 2 * pages;
   const armCalls = Math.max(...runs.map((r) => r.armEntries.length));
   const probeBoundMs = Math.ceil(n / PROBE_CONCURRENCY) * T_PROBE_MS;
+  const appCpu = median(floorCpu.map((c) => c.appMs));
+  const instancesCpu = floorCpu.every((c) => c.emulatorMs !== null) ? median(floorCpu.map((c) => c.emulatorMs as number)) : null;
+  const cores = cpus().length;
   return {
     n,
     armCalls,
@@ -169,6 +182,13 @@ async function measureVerify(cloud: BenchCloud, n: number, scaleSet: { rg: strin
     probeTimeRatio: verifyMs / probeBoundMs,
     probeFloorMs,
     floorRatio: verifyMs / probeFloorMs,
+    floorCpu: {
+      appMsPerSweep: Math.round(appCpu),
+      instancesMsPerSweep: instancesCpu === null ? null : Math.round(instancesCpu),
+      usPerProbe: instancesCpu === null ? null : Math.round(((appCpu + instancesCpu) * 1000) / n),
+      loadOverBound: instancesCpu === null ? null : Number(((appCpu + instancesCpu) / (cores * probeBoundMs)).toFixed(2)),
+      cores,
+    },
     historyEvents: Math.max(...runs.map((r) => r.history.length)),
     throttled429OnWire: runs.reduce((sum, r) => sum + r.armEntries.filter((e) => e.status === 429).length, 0),
     throttled429ReachingOrchestration: runs.reduce((sum, r) => sum + r.history.filter((e) => e.EventType === 'TaskFailed').length, 0),
@@ -240,6 +260,11 @@ async function startBenchCloud(dataDir: string): Promise<BenchCloud> {
   };
 }
 
+function describeFloorCpu(c: VerifyFigures['floorCpu']): string {
+  if (c.instancesMsPerSweep === null) return `prober ${c.appMsPerSweep} ms per sweep`;
+  return `prober ${c.appMsPerSweep} + instances ${c.instancesMsPerSweep} ms per sweep, ${c.usPerProbe} µs per probe, ${Math.round((c.loadOverBound ?? 0) * 100)} % of ${c.cores} cores over the bound`;
+}
+
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
   const cloud = await startBenchCloud(mkdtempSync(path.join(tmpdir(), 'friday-bench-')));
@@ -248,7 +273,7 @@ async function main(): Promise<void> {
     const print = (f: VerifyFigures, label = ''): void =>
       console.log(
         `N=${String(f.n).padStart(4)}${label}  ARM calls ${f.armCalls} / bound ${f.armCallsBound} = ${f.armCallsRatio.toFixed(2)}   ` +
-          `verify ${f.verifyMs} ms (runs ${f.verifyRunsMs.join(', ')}) / bound ${f.probeBoundMs} ms = ${f.probeTimeRatio.toFixed(2)} (probes alone here: ${f.probeFloorMs} ms, ×${f.floorRatio.toFixed(2)})   history ${f.historyEvents} events   ` +
+          `verify ${f.verifyMs} ms (runs ${f.verifyRunsMs.join(', ')}) / bound ${f.probeBoundMs} ms = ${f.probeTimeRatio.toFixed(2)} (probes alone here: ${f.probeFloorMs} ms, ×${f.floorRatio.toFixed(2)}; their CPU: ${describeFloorCpu(f.floorCpu)})   history ${f.historyEvents} events   ` +
           `429 on wire ${f.throttled429OnWire}, reaching orchestration ${f.throttled429ReachingOrchestration}   passed ${f.passed}/${f.n}`,
       );
     let largestScaleSet: { rg: string; targets: ProbeTargets } | undefined;
