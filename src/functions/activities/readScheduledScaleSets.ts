@@ -17,12 +17,13 @@ export type ScheduledScaleSets = { ok: true; source: string; scaleSets: Schedule
  * that does not exist (or is forbidden) is reported as that scale set's error.
  */
 export async function readScheduledScaleSets(input: { only?: { resourceGroup: string; name: string } } | null): Promise<ScheduledScaleSets> {
-  return readScheduledScaleSetsWith(input, { readScaleSet: armScaleSetReader(armClientsFor(loadSettings())) });
+  return readScheduledScaleSetsWith(input, {});
 }
 
-/** The same, reading each scale set with `readScaleSet` (the fleet page shares its reads). */
-export async function readScheduledScaleSetsWith(input: { only?: { resourceGroup: string; name: string } } | null, options: { readScaleSet: ScaleSetReader }): Promise<ScheduledScaleSets> {
+/** The same, reading each scale set with `readScaleSet` when given (the fleet page shares its reads). */
+export async function readScheduledScaleSetsWith(input: { only?: { resourceGroup: string; name: string } } | null, options: { readScaleSet?: ScaleSetReader }): Promise<ScheduledScaleSets> {
   const settings = loadSettings();
+  const readScaleSet = options.readScaleSet ?? armScaleSetReader(armClientsFor(settings));
   const loaded = await loadSchedules(settings);
   if (!loaded.ok) return loaded;
   const only = input?.only;
@@ -31,7 +32,7 @@ export async function readScheduledScaleSetsWith(input: { only?: { resourceGroup
     wanted.map(async (schedule): Promise<ScheduledScaleSet> => {
       if (!schedule.enabled) return { schedule, error: 'schedule disabled' };
       try {
-        return { schedule, current: await readScaleSetShape(options.readScaleSet, { resourceGroup: schedule.resourceGroup, scaleSetName: schedule.name }) };
+        return { schedule, current: await readScaleSetShape(readScaleSet, { resourceGroup: schedule.resourceGroup, scaleSetName: schedule.name }) };
       } catch (error) {
         const failure = describeArmError(error);
         if (failure.transient) throw new Error(`read ${schedule.resourceGroup}/${schedule.name}: ${failure.code} ${failure.message}`);

@@ -12,8 +12,7 @@ import { saveSchedulesBlob } from '../../azure/scheduleStore';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { decideScaleSet } from '../../domain/schedule/schedulePlan';
 import { loadSettings } from '../../settings';
-import { armClientsFor } from '../../azure/armClients';
-import { armScaleSetReader, type ScaleSetReader } from '../../azure/scaleSetReads';
+import type { ScaleSetReader } from '../../azure/scaleSetReads';
 import { readScheduledScaleSetsWith } from '../activities/readScheduledScaleSets';
 import { badRequest, readJson, runningInstance } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
@@ -30,7 +29,7 @@ export interface ScheduleView {
 /** The schedule view at an instant (shared with the fleet page). Reads only. */
 export async function scheduleView(options: { at: Date; client: df.DurableClient; readScaleSet?: ScaleSetReader }): Promise<ScheduleView> {
   const settings = loadSettings();
-  const read = await readScheduledScaleSetsWith(null, { readScaleSet: options.readScaleSet ?? armScaleSetReader(armClientsFor(settings)) });
+  const read = await readScheduledScaleSetsWith(null, options);
   let lastEvaluation: ScheduleView['lastEvaluation'] = null;
   try {
     const s = await options.client.getStatus(SCHEDULE_EVALUATION_ID);
