@@ -155,6 +155,27 @@ export function extensionConfigHash(ext: ExtensionModel, protectedSettings: Json
     .digest('hex');
 }
 
+/**
+ * Which of the instances an overprovisioned scale-out created stay: `count` of the candidates
+ * (in the order they finished provisioning), each next one the first from the zone that has the
+ * fewest instances so far, counting `existing`, so a zonal scale set stays balanced. Instances
+ * without a zone count as one zone: then it is simply the first `count`.
+ */
+export function keepBalanced<T extends { zone?: string | undefined }>(options: { candidates: T[]; count: number; existing: T[] }): T[] {
+  const perZone = new Map<string, number>();
+  for (const i of options.existing) perZone.set(i.zone ?? '', (perZone.get(i.zone ?? '') ?? 0) + 1);
+  const remaining = [...options.candidates];
+  const kept: T[] = [];
+  while (kept.length < options.count && remaining.length > 0) {
+    const fewest = Math.min(...remaining.map((i) => perZone.get(i.zone ?? '') ?? 0));
+    const pick = remaining.findIndex((i) => (perZone.get(i.zone ?? '') ?? 0) === fewest);
+    const [inst] = remaining.splice(pick, 1) as [T];
+    perZone.set(inst.zone ?? '', fewest + 1);
+    kept.push(inst);
+  }
+  return kept;
+}
+
 export class ScaleSetEngine implements InstanceDirectory {
   readonly scaleSets = new Map<string, ScaleSetState>();
 
@@ -405,8 +426,10 @@ export class ScaleSetEngine implements InstanceDirectory {
         finished.push(inst);
       }),
     );
-    // The first `missing` to finish stay (successful ones first); the rest are deleted.
-    const keep = [...finished.filter((i) => i.provisioningState === 'Succeeded'), ...finished.filter((i) => i.provisioningState !== 'Succeeded')].slice(0, missing);
+    // The first `missing` to finish stay (successful ones first), keeping the zones balanced as
+    // Azure does for a zonal scale set; the rest are deleted.
+    const succeeded = keepBalanced({ candidates: finished.filter((i) => i.provisioningState === 'Succeeded'), count: missing, existing: current });
+    const keep = [...succeeded, ...keepBalanced({ candidates: finished.filter((i) => i.provisioningState !== 'Succeeded'), count: missing - succeeded.length, existing: [...current, ...succeeded] })];
     for (const inst of keep) inst.extra = false;
     await Promise.all(finished.filter((i) => i.extra).map((i) => this.deleteInstance(state, i)));
   }
