@@ -19,7 +19,7 @@
  *   6. 429s on the wire, and 429s that reached the orchestration (failed activity attempts)
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite } from '../local/azurite';
 import { localAppSettings } from '../local/cli/localCloud';
@@ -31,7 +31,6 @@ import { createAddressResolver } from '../src/azure/addressResolver';
 import { probeAll } from '../src/azure/prober';
 import { measureColdStart } from './coldStart';
 import { measureCpu } from './cpuTime';
-import { cpus } from 'node:os';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PAGE_SIZE = 100;
