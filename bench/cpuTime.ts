@@ -1,7 +1,7 @@
 /**
  * CPU time spent by this process and by the emulator's, so the bench can say how much of the
- * machine a verification and a bare probe sweep use — on a small machine the 1000 instance web
- * servers, ARM and the app share the same cores, which a real scale set never does.
+ * machine the bare probe sweep uses — on a small machine the 1000 instance web servers, ARM and
+ * the app share the same cores, which a real scale set never does.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
