@@ -1,0 +1,146 @@
+/**
+ * Scale-set actions over instance ids (manualupgrade, delete, reimage, power) and rolling upgrades
+ * (`osRollingUpgrade`, `extensionRollingUpgrade`, `rollingUpgrades/latest`, cancel).
+ */
+import { ArmError } from '../core/contract';
+import type { ArmRequest } from '../core/contract';
+import type { InstanceState, ScaleSetState } from './scaleSetEngine';
+import { DELETE, GET_VMSS, PUT, TYPE, VMSS, type ComputeRoutes } from './computeRoutes';
+
+export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
+  const { ctx, engine, route, mustGet, publish, sortedInstances } = c;
+
+  const instanceIdsFrom = (req: ArmRequest, state: ScaleSetState, required: boolean): InstanceState[] => {
+    const ids = (req.body as { instanceIds?: unknown } | undefined)?.instanceIds;
+    if (ids === undefined || (Array.isArray(ids) && ids.length === 0 && !required)) {
+      if (required) throw ArmError.invalidParameter('instanceIds is required.', 'instanceIds');
+      return sortedInstances(state);
+    }
+    if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) throw ArmError.invalidParameter('instanceIds must be an array of strings.', 'instanceIds');
+    // '*' means every instance, as ARM accepts.
+    if (ids.includes('*')) return sortedInstances(state);
+    return (ids).map((id) => engine.requireInstance(state, id));
+  };
+
+
+  const action = (name: string, rbac: string, requiredIds: boolean, run: (state: ScaleSetState, targets: InstanceState[]) => Promise<void>): void => {
+    const template = `${VMSS}/${name}`;
+    route({
+      method: 'POST',
+      template,
+      kind: name === 'delete' ? 'delete' : 'action',
+      action: `${TYPE}/${rbac}/action`,
+      computePolicies: name === 'delete' ? DELETE : PUT,
+      handler: (req) => {
+        const state = mustGet(req);
+        const targets = instanceIdsFrom(req, state, requiredIds);
+        const headers = ctx.lro.begin({
+          method: 'POST',
+          provider: 'Microsoft.Compute',
+          location: state.doc.location,
+          subscriptionId: req.subscriptionId,
+          template,
+          work: () =>
+            engine.enqueue(state, async () => {
+              await run(state, targets);
+              publish(state, 'ResourceActionSuccess', `${TYPE}/${rbac}/action`, 'POST');
+            }),
+        });
+        return { status: 202, headers };
+      },
+    });
+  };
+
+  action('manualupgrade', 'manualUpgrade', true, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.upgrade(state, i)));
+  });
+  action('delete', 'delete', true, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.deleteInstance(state, i)));
+    // Deleting instances lowers the capacity, as in Azure.
+    state.doc.sku.capacity = [...state.instances.values()].filter((i) => !i.extra).length;
+  });
+  action('reimage', 'reimage', false, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.reimage(state, i)));
+  });
+  action('reimageall', 'reimageall', false, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.reimage(state, i)));
+  });
+  action('deallocate', 'deallocate', false, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.setPower(state, i, 'deallocated')));
+  });
+  action('start', 'start', false, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.setPower(state, i, 'running')));
+  });
+  action('poweroff', 'powerOff', false, async (state, targets) => {
+    await Promise.all(targets.map((i) => engine.setPower(state, i, 'stopped')));
+  });
+  action('restart', 'restart', false, async (state, targets) => {
+    await Promise.all(
+      targets.map(async (i) => {
+        await engine.setPower(state, i, 'stopped');
+        await engine.setPower(state, i, 'running');
+      }),
+    );
+  });
+
+  // ---- rolling upgrades ------------------------------------------------------------------
+
+  for (const kind of ['osRollingUpgrade', 'extensionRollingUpgrade']) {
+    const template = `${VMSS}/${kind}`;
+    route({
+      method: 'POST',
+      template,
+      kind: 'action',
+      action: `${TYPE}/${kind}/action`,
+      computePolicies: PUT,
+      handler: (req) => {
+        const state = mustGet(req);
+        if (engine.mode(state) !== 'Rolling' && kind === 'osRollingUpgrade') {
+          throw ArmError.conflict('OperationNotAllowed', 'OS rolling upgrades need the Rolling upgrade policy or automatic OS upgrades.');
+        }
+        const headers = ctx.lro.begin({
+          method: 'POST',
+          provider: 'Microsoft.Compute',
+          location: state.doc.location,
+          subscriptionId: req.subscriptionId,
+          template,
+          work: () => engine.enqueue(state, () => engine.rollingUpgrade(state)),
+        });
+        return { status: 202, headers };
+      },
+    });
+  }
+  route({
+    method: 'GET',
+    template: `${VMSS}/rollingUpgrades/latest`,
+    kind: 'read',
+    action: `${TYPE}/rollingUpgrades/read`,
+    computePolicies: GET_VMSS,
+    handler: (req) => {
+      const state = mustGet(req);
+      if (!state.rolling) throw new ArmError(404, 'RollingUpgradeStatusNotFound', `No rolling upgrade has run on scale set '${state.doc.name}'.`);
+      const r = state.rolling;
+      return {
+        status: 200,
+        body: {
+          id: `${state.doc.id}/rollingUpgrades/latest`,
+          location: state.doc.location,
+          properties: { policy: r.policy, runningStatus: r.runningStatus, progress: r.progress, ...(r.error ? { error: r.error } : {}) },
+        },
+      };
+    },
+  });
+  route({
+    method: 'POST',
+    template: `${VMSS}/rollingUpgrades/cancel`,
+    kind: 'action',
+    action: `${TYPE}/rollingUpgrades/cancel/action`,
+    handler: (req) => {
+      const state = mustGet(req);
+      if (state.rolling?.runningStatus.code !== 'RollingForward') throw ArmError.conflict('OperationNotAllowed', 'There is no rolling upgrade in progress to cancel.');
+      state.rolling.cancelled = true;
+      const headers = ctx.lro.begin({ method: 'POST', provider: 'Microsoft.Compute', location: state.doc.location, subscriptionId: req.subscriptionId, template: `${VMSS}/rollingUpgrades/cancel`, work: () => undefined });
+      return { status: 202, headers };
+    },
+  });
+}

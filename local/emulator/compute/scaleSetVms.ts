@@ -1,0 +1,163 @@
+/** Scale-set VMs: the paged list (optionally with instance views), GET, instance view, per-VM actions and DELETE. */
+import type { ArmResponse } from '../core/contract';
+import { dataDisksOf, extensionsOf, type InstanceState, type Json, type ScaleSetState } from './scaleSetEngine';
+import { DELETE, GET_VM, HIGH_COST, lower, PUT, RG, TYPE, VM, type ComputeRoutes } from './computeRoutes';
+import { nicConfigs } from './scaleSetNics';
+
+export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
+  const { ctx, engine, route, mustGet, publish, status, page, sortedInstances } = c;
+
+  const instanceView = (state: ScaleSetState, inst: InstanceState): Json => ({
+    platformUpdateDomain: inst.faultDomain,
+    platformFaultDomain: inst.faultDomain,
+    computerName: inst.computerName,
+    osName: 'Windows Server 2022 Datacenter Azure Edition',
+    osVersion: '10.0.20348',
+    statuses: [
+      status(`ProvisioningState/${lower(inst.provisioningState)}`, `Provisioning ${lower(inst.provisioningState)}`),
+      status(`PowerState/${inst.power}`, `VM ${inst.power}`),
+    ],
+    extensions: [...inst.extensionStatus.entries()].map(([name, s]) => ({
+      name: extensionsOf(state.doc).find((e) => lower(e.name) === name)?.name ?? name,
+      type: s.type,
+      typeHandlerVersion: s.typeHandlerVersion,
+      statuses: [status(s.code, s.ok ? 'Provisioning succeeded' : 'Provisioning failed', s.message)],
+    })),
+    disks: [
+      { name: `${state.doc.name}_${inst.instanceId}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')] },
+      ...dataDisksOf(state.doc).map((d) => ({ name: `${state.doc.name}_${inst.instanceId}_disk${d.lun + 2}`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')] })),
+    ],
+  });
+
+
+  const vmDoc = (state: ScaleSetState, inst: InstanceState, expand: boolean): Json => {
+    const id = `${state.doc.id}/virtualMachines/${inst.instanceId}`;
+    const profile = (state.doc.properties.virtualMachineProfile ?? {});
+    const os = (profile.osProfile ?? {}) as Json;
+    return {
+      id,
+      name: `${state.doc.name}_${inst.instanceId}`,
+      type: `${TYPE}/virtualMachines`,
+      location: state.doc.location,
+      instanceId: inst.instanceId,
+      sku: { name: inst.vmSize, tier: 'Standard' },
+      ...(inst.zone ? { zones: [inst.zone] } : {}),
+      properties: {
+        latestModelApplied: inst.modelVersion === state.modelVersion,
+        vmId: inst.vmId,
+        provisioningState: inst.provisioningState,
+        hardwareProfile: { vmSize: inst.vmSize },
+        storageProfile: {
+          imageReference: (profile.storageProfile as Json | undefined)?.imageReference,
+          osDisk: { name: `${state.doc.name}_${inst.instanceId}_OsDisk`, osType: 'Windows', createOption: 'FromImage' },
+          dataDisks: dataDisksOf(state.doc).map((d) => ({ lun: d.lun, name: `${state.doc.name}_${inst.instanceId}_disk${d.lun + 2}`, createOption: 'Empty', diskSizeGB: d.diskSizeGB })),
+        },
+        osProfile: { computerName: inst.computerName, adminUsername: os.adminUsername, windowsConfiguration: os.windowsConfiguration },
+        networkProfile: {
+          networkInterfaces: nicConfigs(state).map((nic) => ({ id: `${id}/networkInterfaces/${nic.name}`, properties: { primary: nic.properties.primary ?? true } })),
+        },
+        ...(expand ? { instanceView: instanceView(state, inst) } : {}),
+      },
+    };
+  };
+
+
+  route({
+    method: 'GET',
+    template: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/virtualMachines`,
+    kind: 'read',
+    action: `${TYPE}/virtualMachines/read`,
+    computePolicies: HIGH_COST,
+    handler: (req) => {
+      const state = mustGet(req);
+      const expand = lower(req.query.get('$expand') ?? '').includes('instanceview');
+      const filter = req.query.get('$filter') ?? '';
+      const latest = /latestModelApplied\s+eq\s+(true|false)/i.exec(filter)?.[1];
+      const items = sortedInstances(state).filter((i) => latest === undefined || (i.modelVersion === state.modelVersion) === (latest.toLowerCase() === 'true'));
+      return page(req, items, (i) => vmDoc(state, i, expand));
+    },
+  });
+  route({
+    method: 'GET',
+    template: VM,
+    kind: 'read',
+    action: `${TYPE}/virtualMachines/read`,
+    computePolicies: GET_VM,
+    handler: (req) => {
+      const state = mustGet(req);
+      const inst = engine.requireInstance(state, req.params.instanceId ?? '');
+      return { status: 200, body: vmDoc(state, inst, lower(req.query.get('$expand') ?? '').includes('instanceview')) };
+    },
+  });
+  route({
+    method: 'GET',
+    template: `${VM}/instanceView`,
+    kind: 'read',
+    action: `${TYPE}/virtualMachines/instanceView/read`,
+    computePolicies: ['VMScaleSetVMViews3Min'],
+    handler: (req) => {
+      const state = mustGet(req);
+      return { status: 200, body: instanceView(state, engine.requireInstance(state, req.params.instanceId ?? '')) };
+    },
+  });
+  const vmAction = (name: string, rbac: string, run: (state: ScaleSetState, inst: InstanceState) => Promise<void>): void => {
+    const template = `${VM}/${name}`;
+    route({
+      method: 'POST',
+      template,
+      kind: 'action',
+      action: `${TYPE}/virtualMachines/${rbac}/action`,
+      computePolicies: PUT,
+      handler: (req) => {
+        const state = mustGet(req);
+        const inst = engine.requireInstance(state, req.params.instanceId ?? '');
+        const headers = ctx.lro.begin({
+          method: 'POST',
+          provider: 'Microsoft.Compute',
+          location: state.doc.location,
+          subscriptionId: req.subscriptionId,
+          template,
+          work: async () => {
+            await run(state, inst);
+            publish(state, 'ResourceActionSuccess', `${TYPE}/virtualMachines/${rbac}/action`, 'POST', `${state.doc.id}/virtualMachines/${inst.instanceId}`);
+          },
+        });
+        return { status: 202, headers };
+      },
+    });
+  };
+  vmAction('reimage', 'reimage', (s, i) => engine.reimage(s, i));
+  vmAction('reimageall', 'reimageall', (s, i) => engine.reimage(s, i));
+  vmAction('deallocate', 'deallocate', (s, i) => engine.setPower(s, i, 'deallocated'));
+  vmAction('start', 'start', (s, i) => engine.setPower(s, i, 'running'));
+  vmAction('powerOff', 'powerOff', (s, i) => engine.setPower(s, i, 'stopped'));
+  vmAction('restart', 'restart', async (s, i) => {
+    await engine.setPower(s, i, 'stopped');
+    await engine.setPower(s, i, 'running');
+  });
+  route({
+    method: 'DELETE',
+    template: VM,
+    kind: 'delete',
+    action: `${TYPE}/virtualMachines/delete`,
+    computePolicies: DELETE,
+    handler: (req): ArmResponse => {
+      const state = mustGet(req);
+      const inst = state.instances.get(req.params.instanceId ?? '');
+      if (!inst) return { status: 204 };
+      const headers = ctx.lro.begin({
+        method: 'DELETE',
+        provider: 'Microsoft.Compute',
+        location: state.doc.location,
+        subscriptionId: req.subscriptionId,
+        template: VM,
+        work: () =>
+          engine.enqueue(state, async () => {
+            await engine.deleteInstance(state, inst);
+            state.doc.sku.capacity = [...state.instances.values()].filter((i) => !i.extra).length;
+          }),
+      });
+      return { status: 202, headers };
+    },
+  });
+}
