@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Files that run the built app fail loudly on a missing or stale dist/ (test/support/freshBuildSetup.ts).
+    setupFiles: ['test/support/freshBuildSetup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -4,10 +4,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireFreshBuild } from '../support/freshBuild';
 
+requireFreshBuild('dist/local/emulator/main.js');
 const entry = path.resolve(__dirname, '..', '..', 'dist', 'local', 'emulator', 'main.js');
 
-describe.skipIf(!existsSync(entry))('emulator main (built by `npm run build`)', () => {
+describe('emulator main (built by `npm run build`)', () => {
   it('prints FRIDAY_EMULATOR_READY with endpoint, CA file and subscription, then exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [entry, '--state-dir', mkdtempSync(path.join(tmpdir(), 'friday-emu-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
     const line = await new Promise<string>((resolve, reject) => {

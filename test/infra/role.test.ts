@@ -1,6 +1,7 @@
 /**
  * The least-privilege role versus the ARM actions the app was seen performing in the end-to-end
- * tests (recorded from the emulator's request log into .local/observed-actions/ — `npm test` runs
+ * tests (recorded from the emulator's request log into .local/observed-actions/, emptied when
+ * `npm run test:suite` starts so no earlier run's actions count — `npm test` runs
  * this file in a second pass, after them).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

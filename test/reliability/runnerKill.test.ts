@@ -6,7 +6,7 @@
  * `FRIDAY_SOAK=1` runs more seeds.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { localAppSettings } from '../../local/cli/localCloud';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
 import { testClients } from '../support/armTestClients';
-import { killRunner as kill, repoRoot, runnerMain, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
+import { requireFreshBuild } from '../support/freshBuild';
+import { killRunner as kill, repoRoot, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
+
+requireFreshBuild('dist/local/runner/main.js');
 
 const SEEDS = process.env.FRIDAY_SOAK === '1' ? [11, 23, 37, 41, 53, 67, 79, 83, 97, 101] : [23, 11, 41]; // early, middle and late kill points
 const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -98,7 +101,7 @@ afterAll(async () => {
   await Promise.all([azurite?.close(), emulator?.close()]);
 });
 
-describe.skipIf(!existsSync(runnerMain))('a runner killed during a real deployment', () => {
+describe('a runner killed during a real deployment', () => {
   let baseline: { report: Report; resources: string[]; writes: number };
 
   beforeAll(async () => {

@@ -1,19 +1,21 @@
 /**
  * Kill the runner process (SIGKILL) in the middle of an orchestration, start it again on the same
  * data directory: the orchestration completes, and every activity that had completed before the
- * kill is not run again (its result comes from the persisted history).
+ * kill is not run again (its result comes from the persisted history) — only the step whose result
+ * was not yet saved when the process died may run twice (at-least-once).
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireFreshBuild } from '../support/freshBuild';
 import { startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const main = path.join(repoRoot, 'dist', 'local', 'runner', 'main.js');
 const fixtureEntry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
 const children: ChildProcess[] = [];
+requireFreshBuild('dist/local/runner/main.js', 'dist/test/fixtures/durable-app/index.js');
 
 function startProcess(dataDir: string, fixtureDir: string): Promise<RunnerProcess> {
   return startRunnerProcess({ dataDir, entry: fixtureEntry, settings: { FIXTURE_DIR: fixtureDir, TASK_HUB_NAME: 'crashhub' }, children });
@@ -23,7 +25,7 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-describe.skipIf(!existsSync(main))('a runner killed mid-orchestration', () => {
+describe('a runner killed mid-orchestration', () => {
   it('resumes after restart and uses each completed activity result once', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'friday-crash-'));
     const fixtureDir = mkdtempSync(path.join(tmpdir(), 'friday-crash-fx-'));
@@ -52,13 +54,13 @@ describe.skipIf(!existsSync(main))('a runner killed mid-orchestration', () => {
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual([10, 20, 30, 40, 50, 60]);
     const steps = readFileSync(log, 'utf8').trim().split('\n').map(Number);
-    // Every step ran; a step runs twice only if it was in flight at the kill (at-least-once).
-    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
-    const repeats = steps.length - 6;
-    expect(repeats).toBeLessThanOrEqual(1);
-    // The steps completed before the kill were not run again.
-    const completedBefore = steps.slice(0, doneBeforeKill);
-    for (const step of completedBefore) expect(steps.filter((s) => s === step)).toHaveLength(1);
+    // At-least-once, exactly: the steps run one after another, and a step logs its line before its
+    // result is saved, so the kill may fall between the two for the last step logged before it —
+    // that one step (and no other) may run a second time. Every other step ran exactly once.
+    const inOrder = [1, 2, 3, 4, 5, 6];
+    const lastBeforeKill = doneBeforeKill;
+    const allowed = [inOrder, [...inOrder.slice(0, lastBeforeKill), lastBeforeKill, ...inOrder.slice(lastBeforeKill)]];
+    expect(allowed.map((a) => a.join(','))).toContain(steps.join(','));
     second.child.kill('SIGTERM');
   });
 });

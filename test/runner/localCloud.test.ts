@@ -4,10 +4,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireFreshBuild } from '../support/freshBuild';
 
+requireFreshBuild('dist/local/cli/local.js');
 const entry = path.resolve(__dirname, '..', '..', 'dist', 'local', 'cli', 'local.js');
 
-describe.skipIf(!existsSync(entry))('npm run local', () => {
+describe('npm run local', () => {
   it('prints FRIDAY_LOCAL_READY with the documented fields, serves the app, and exits 0 on SIGTERM', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'friday-local-'));
     const child = spawn(process.execPath, [entry], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
