@@ -218,11 +218,61 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
       expect((bad as RestError).message).toContain('sku.capacity');
     });
 
-    it('answers 409 for a conflicting change (zones of an existing scale set)', async () => {
+    it('answers 409 PropertyChangeNotAllowed naming the property for an immutable change (zones, computerNamePrefix, adminUsername, platformFaultDomainCount), and stores nothing', async () => {
       const { rg, name, body } = await createTier({ capacity: 1 });
-      const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, zones: ['1'] })).catch((e: unknown) => e);
-      expect((error as RestError).statusCode).toBe(409);
-      expect((error as RestError).code).toBe('OperationNotAllowed');
+      const zones = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, zones: ['1'] })).catch((e: unknown) => e);
+      expect((zones as RestError).statusCode).toBe(409);
+      expect((zones as RestError).code).toBe('PropertyChangeNotAllowed');
+      expect((zones as RestError).message).toBe("Changing property 'zones' is not allowed.");
+      const os = body.virtualMachineProfile?.osProfile ?? {};
+      for (const [property, change] of [
+        ['computerNamePrefix', { virtualMachineProfile: { ...body.virtualMachineProfile, osProfile: { ...os, computerNamePrefix: 'other' } } }],
+        ['adminUsername', { virtualMachineProfile: { ...body.virtualMachineProfile, osProfile: { ...os, adminUsername: 'someoneelse' } } }],
+        ['platformFaultDomainCount', { platformFaultDomainCount: 2 }],
+      ] as const) {
+        const viaPut = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, ...change })).catch((e: unknown) => e);
+        expect((viaPut as RestError).statusCode, property).toBe(409);
+        expect((viaPut as RestError).code, property).toBe('PropertyChangeNotAllowed');
+        expect((viaPut as RestError).message, property).toBe(`Changing property '${property}' is not allowed.`);
+      }
+      const viaPatch = await Promise.resolve(clients.compute.virtualMachineScaleSets.update(rg, name, { zones: ['2'] })).catch((e: unknown) => e);
+      expect((viaPatch as RestError).code).toBe('PropertyChangeNotAllowed');
+      expect((viaPatch as RestError).message).toBe("Changing property 'zones' is not allowed.");
+      const stored = await clients.compute.virtualMachineScaleSets.get(rg, name);
+      expect(stored.virtualMachineProfile?.osProfile?.computerNamePrefix).toBe('friday');
+      expect(stored.zones).toEqual(['1', '2', '3']);
+    });
+
+    it('answers 400 InvalidParameter naming an instance id that is not active (delete, manualupgrade, reimage), and acts on none', async () => {
+      const { rg, name } = await createTier({ capacity: 2 });
+      const ids: string[] = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) ids.push(vm.instanceId ?? '');
+      const calls = [
+        () => clients.compute.virtualMachineScaleSets.deleteInstances(rg, name, { instanceIds: [ids[0] ?? '', '999'] }),
+        () => clients.compute.virtualMachineScaleSets.updateInstances(rg, name, { instanceIds: ['999'] }),
+        () => clients.compute.virtualMachineScaleSets.reimage(rg, name, { vmScaleSetReimageInput: { instanceIds: ['999'] } }),
+      ];
+      for (const call of calls) {
+        const error = await Promise.resolve(call()).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RestError);
+        expect((error as RestError).statusCode).toBe(400);
+        expect((error as RestError).code).toBe('InvalidParameter');
+        expect((error as RestError).message).toBe('The provided instanceId 999 is not an active Virtual Machine Scale Set VM instanceId.');
+      }
+      const after: string[] = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) after.push(vm.instanceId ?? '');
+      expect(after.sort()).toEqual([...ids].sort());
+    });
+
+    it('names instances prefix + six upper-case base-36 characters, and every Compute answer carries x-ms-ratelimit-remaining-resource', async () => {
+      const { rg, name } = await createTier({ capacity: 2 });
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) {
+        const id = Number(vm.instanceId);
+        expect(vm.osProfile?.computerName).toBe(`friday${id.toString(36).toUpperCase().padStart(6, '0')}`);
+      }
+      let header: string | undefined;
+      await clients.compute.virtualMachineScaleSets.get(rg, name, { onResponse: (response) => (header = response.headers.get('x-ms-ratelimit-remaining-resource') ?? undefined) });
+      expect(header).toMatch(/^Microsoft\.Compute\/GetVMScaleSet3Min;\d+,Microsoft\.Compute\/GetVMScaleSet30Min;\d+$/);
     });
 
     it('survives injected 429 and 503 through the SDK retry policy, and they are in the request log', async () => {

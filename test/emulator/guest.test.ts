@@ -53,7 +53,9 @@ describe('the seed script on a simulated guest', () => {
 describe('computer names', () => {
   it('follow Azure: prefix (max 9) + instance id in base 36, 6 digits', () => {
     expect(computerNameFor('friday', 0)).toBe('friday000000');
-    expect(computerNameFor('friday', 10)).toBe('friday00000a');
-    expect(computerNameFor('averylongprefix', 35)).toBe('averylong00000z');
+    expect(computerNameFor('friday', 10)).toBe('friday00000A');
+    // The documented example: prefix nsgvmss, instance 85 → nsgvmss00002D (virtual-machine-scale-sets-instance-ids).
+    expect(computerNameFor('nsgvmss', 85)).toBe('nsgvmss00002D');
+    expect(computerNameFor('averylongprefix', 35)).toBe('averylong00000Z');
   });
 });

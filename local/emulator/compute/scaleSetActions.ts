@@ -19,7 +19,14 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
     if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) throw ArmError.invalidParameter('instanceIds must be an array of strings.', 'instanceIds');
     // '*' means every instance, as ARM accepts.
     if (ids.includes('*')) return sortedInstances(state);
-    return (ids).map((id) => engine.requireInstance(state, id));
+    // An id that is not an active instance (never existed, deleted, being deleted) is a bad request
+    // naming it, not a 404: 400 InvalidParameter, target instanceIds (body quoted in
+    // microsoft/onefuzz#2547; also Azure/azure-cli#25476 for reimage).
+    return ids.map((id) => {
+      const inst = state.instances.get(id);
+      if (!inst || inst.provisioningState === 'Deleting') throw ArmError.invalidParameter(`The provided instanceId ${id} is not an active Virtual Machine Scale Set VM instanceId.`, 'instanceIds');
+      return inst;
+    });
   };
 
 

@@ -98,9 +98,13 @@ export interface ScaleSetState {
 const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
 const sleepFor = (ctx: ProviderContext, ms: number): Promise<void> => (ms > 0 ? ctx.clock.sleep(ms) : Promise.resolve());
 
-/** Azure's Windows naming: prefix (at most 9 characters) + the instance id in base 36, 6 digits. */
+/**
+ * Azure's Windows naming: prefix (at most 9 characters) + the instance id in base 36, six
+ * characters, upper case (learn.microsoft.com virtual-machine-scale-sets-instance-ids, "Scale set
+ * VM computer name": `<prefix>00000A` style names).
+ */
 export function computerNameFor(prefix: string, instanceId: number): string {
-  return `${prefix.slice(0, 9)}${instanceId.toString(36).padStart(6, '0')}`;
+  return `${prefix.slice(0, 9)}${instanceId.toString(36).toUpperCase().padStart(6, '0')}`;
 }
 
 function vmProfile(doc: ScaleSetDoc): Json {

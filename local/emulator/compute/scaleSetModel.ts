@@ -103,3 +103,25 @@ export function scaleSetValidator(ctx: ProviderContext): (doc: ScaleSetDoc, crea
 
   return validate;
 }
+
+/**
+ * Properties an existing scale set cannot change: Compute answers 409 `PropertyChangeNotAllowed`
+ * "Changing property '<name>' is not allowed." with the property as `target`.
+ * Sources: learn.microsoft.com virtual-machine-scale-sets-upgrade-scale-set ("Properties with
+ * restrictions on modification": computerNamePrefix, adminUsername, zones, platformFaultDomainCount
+ * among them); the exact error for platformFaultDomainCount in MicrosoftDocs/azure-docs#108952 and
+ * Azure/aks-engine#1530. Zones: any change is refused here (Azure allows only some zone expansions,
+ * in preview), which is stricter, never kinder.
+ */
+export function immutableChange(existing: ScaleSetDoc, incoming: ScaleSetDoc): { property: string; target: string } | undefined {
+  const os = (doc: ScaleSetDoc): Json => ((doc.properties.virtualMachineProfile ?? {}).osProfile ?? {}) as Json;
+  const checks: Array<{ property: string; target: string; before: unknown; after: unknown }> = [
+    { property: 'computerNamePrefix', target: 'computerNamePrefix', before: os(existing).computerNamePrefix, after: os(incoming).computerNamePrefix },
+    { property: 'adminUsername', target: 'adminUsername', before: os(existing).adminUsername, after: os(incoming).adminUsername },
+    // Unset at creation means Azure's default: 1 for a zonal scale set, 5 for a regional one.
+    { property: 'platformFaultDomainCount', target: 'platformFaultDomainCount', before: existing.properties.platformFaultDomainCount ?? (existing.zones?.length ? 1 : 5), after: incoming.properties.platformFaultDomainCount },
+    { property: 'zones', target: 'zones', before: [...(existing.zones ?? [])].sort(), after: [...(incoming.zones ?? [])].sort() },
+  ];
+  // A value omitted in the request keeps what is there.
+  return checks.find((c) => c.after !== undefined && c.before !== undefined && JSON.stringify(c.before) !== JSON.stringify(c.after));
+}

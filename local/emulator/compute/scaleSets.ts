@@ -7,7 +7,7 @@ import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse } from '../core/contract';
 import { extensionsOf, type Json, type ScaleSetDoc, type ScaleSetState } from './scaleSetEngine';
 import { DELETE, GET_VMSS, HIGH_COST, isObject, lower, PUT, TYPE, VMSS, RG, type ComputeRoutes } from './computeRoutes';
-import { deepMerge, linkedActionsOf, scaleSetValidator, withoutSecrets } from './scaleSetModel';
+import { deepMerge, immutableChange, linkedActionsOf, scaleSetValidator, withoutSecrets } from './scaleSetModel';
 
 export function registerScaleSetRoutes(c: ComputeRoutes): void {
   const { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, storeModel } = c;
@@ -25,6 +25,11 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, 'PATCH');
     });
     return { scaleSetId: state.doc.id, oldCapacity, newCapacity };
+  };
+
+  const refuseImmutableChange = (existing: ScaleSetDoc | undefined, incoming: ScaleSetDoc): void => {
+    const change = existing ? immutableChange(existing, incoming) : undefined;
+    if (change) throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property '${change.property}' is not allowed.`, change.target);
   };
 
   /** Starts the LRO that applies a new model/capacity. */
@@ -72,9 +77,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
         ...(body.identity ? { identity: body.identity } : {}),
         properties: { ...(body.properties ?? {}) },
       };
-      if (existing && JSON.stringify(existing.doc.zones ?? []) !== JSON.stringify(incoming.zones ?? [])) {
-        throw ArmError.conflict('OperationNotAllowed', 'Changing the zones of an existing scale set is not supported.');
-      }
+      refuseImmutableChange(existing?.doc, incoming);
       validate(incoming, !existing, existing?.adminPassword !== undefined);
       const secrets = withoutSecrets(incoming);
       const doc = secrets.doc;
@@ -119,6 +122,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       if (!isObject(patch)) throw ArmError.badRequest('InvalidRequestContent', 'The request body must be a JSON object.');
       const merged = deepMerge(state.doc as unknown as Json, patch) as unknown as ScaleSetDoc;
       merged.sku = { ...state.doc.sku, ...((patch.sku ?? {}) as Json) };
+      refuseImmutableChange(state.doc, merged);
       validate(merged, false, state.adminPassword !== undefined);
       const secrets = withoutSecrets(merged);
       secrets.doc.properties.provisioningState = 'Updating';

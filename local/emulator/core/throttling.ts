@@ -22,6 +22,28 @@ export interface ThrottlingOptions {
   computeRetryAfterSec?: number;
 }
 
+/**
+ * Compute policies as Azure reports them when nothing is configured: every Compute answer carries
+ * `x-ms-ratelimit-remaining-resource` (arm-wire-contract sample
+ * `Microsoft.Compute/GetVMScaleSet3Min;197,GetVMScaleSet30Min;1297`; Azure docs "Troubleshooting API
+ * throttling errors", which lists these headers on every Compute response). Microsoft publishes no
+ * limits, so these sample sizes are counted and reported but only enforced when a test configures
+ * `compute` (LIMITATIONS in the README).
+ */
+export const COMPUTE_SAMPLE_LIMITS: Record<string, { limit: number; windowSec: number }> = {
+  GetVMScaleSet3Min: { limit: 200, windowSec: 180 },
+  GetVMScaleSet30Min: { limit: 1300, windowSec: 1800 },
+  HighCostGetVMScaleSet3Min: { limit: 180, windowSec: 180 },
+  HighCostGetVMScaleSet30Min: { limit: 1800, windowSec: 1800 },
+  GetVMScaleSetVM3Min: { limit: 400, windowSec: 180 },
+  GetVMScaleSetVM30Min: { limit: 2500, windowSec: 1800 },
+  VMScaleSetVMViews3Min: { limit: 400, windowSec: 180 },
+  PutVM3Min: { limit: 240, windowSec: 180 },
+  PutVM30Min: { limit: 1200, windowSec: 1800 },
+  DeleteVMScaleSet3Min: { limit: 240, windowSec: 180 },
+  DeleteVMScaleSet30Min: { limit: 1200, windowSec: 1800 },
+};
+
 export const ARM_DEFAULT_LIMITS: Required<Pick<ThrottlingOptions, 'reads' | 'writes' | 'deletes'>> = {
   reads: { size: 250, refillPerSec: 25 },
   writes: { size: 200, refillPerSec: 10 },
@@ -93,14 +115,15 @@ export class Throttler {
     const computeLimits = this.options.compute ?? {};
     const remainingParts: string[] = [];
     for (const policy of computePolicies) {
-      const policyLimit = computeLimits[policy];
+      const configured = computeLimits[policy];
+      const policyLimit = configured ?? COMPUTE_SAMPLE_LIMITS[policy];
       if (!policyLimit) continue;
       const windowKey = `${subscriptionId.toLowerCase()}/${policy}`;
       let window = this.windows.get(windowKey);
       if (!window) this.windows.set(windowKey, (window = new SlidingWindow(policyLimit.limit, policyLimit.windowSec * 1000)));
       const hit = window.take(now);
       remainingParts.push(`Microsoft.Compute/${policy};${hit.remaining}`);
-      if (!hit.ok) {
+      if (!hit.ok && configured) {
         const retryAfter = this.options.computeRetryAfterSec ?? hit.retryAfterSec;
         throw new ArmError(
           429,
