@@ -86,9 +86,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dataDir = path.resolve(options.dataDir ?? path.join(process.cwd(), '.local'));
   mkdirSync(dataDir, { recursive: true });
   const repoRoot = packageRoot();
+  // One clock for the whole local cloud: the emulator and the runner share its scale and origin.
+  const timeScale = options.emulator?.timeScale ?? 1;
+  const clockOriginMs = options.emulator?.clockOriginMs ?? Date.now();
   const [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
-    startEmulator({ stateDir: path.join(dataDir, 'emulator'), identityDownload: azuriteIdentityDownload, ...options.emulator }),
+    startEmulator({ stateDir: path.join(dataDir, 'emulator'), identityDownload: azuriteIdentityDownload, ...options.emulator, timeScale, clockOriginMs }),
   ]);
   const settings = localAppSettings({ azurite, emulator, extra: options.settings });
   let runner: RunnerHandle;
@@ -96,6 +99,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     runner = await startRunner({
       appRoot: repoRoot,
       dataDir: path.join(dataDir, 'runner'),
+      timeScale,
+      clockOriginMs,
       ...options.runner,
       settings: { ...settings, ...(options.runner?.settings ?? {}) },
     });

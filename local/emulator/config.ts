@@ -3,18 +3,25 @@
  * out of the app's process): `--config FILE` or `FRIDAY_EMULATOR_CONFIG` holding JSON such as
  *   { "timing": { "pageLatencyMs": 20, "pageLatencyJitterMs": 10 },
  *     "throttling": { "compute": { "GetVMScaleSet3Min": { "limit": 190, "windowSec": 180 } } } }
+ * or `{ "profile": "azure", "timeScale": 60 }` for Azure's durations (core/timingProfile.ts) at a time scale.
  */
 import { z } from 'zod';
 import type { EmulatorTiming } from './core/contract';
+import { AZURE_TIMING } from './core/timingProfile';
 import type { EmulatorOptions } from './index';
 
 const ms = z.number().finite().min(0);
 const bucket = z.object({ size: z.number().int().positive(), refillPerSec: z.number().positive() }).strict();
 
-const timingSchema = z.object({ networkOperationMs: ms, instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms }).partial().strict();
+const timingSchema = z
+  .object({ networkOperationMs: ms, applicationGatewayOperationMs: ms, operationRetryAfterSeconds: z.number().int().min(0), instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms })
+  .partial()
+  .strict();
 
 const configSchema = z
   .object({
+    /** `"azure"`: Azure's durations (core/timingProfile.ts) under `timing`'s own figures. */
+    profile: z.literal('azure').optional(),
     timing: timingSchema.optional(),
     timeScale: z.number().positive().optional(),
     throttling: z
@@ -36,7 +43,7 @@ const configSchema = z
   })
   .strict();
 
-export type EmulatorConfig = Pick<EmulatorOptions, 'timing' | 'timeScale' | 'throttling' | 'subscriptionId'>;
+export type EmulatorConfig = Pick<EmulatorOptions, 'timing' | 'timeScale' | 'throttling' | 'subscriptionId'> & { profile?: 'azure' };
 
 const problemsOf = (error: z.ZodError): string[] => error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 
@@ -56,5 +63,8 @@ export function parseEmulatorConfig(text: string): { ok: true; config: EmulatorC
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
-  return { ok: true, config: parsed.data };
+  const { profile, ...config } = parsed.data;
+  // The Azure profile is the base; figures given in `timing` override it.
+  if (profile === 'azure') return { ok: true, config: { ...config, profile, timing: { ...AZURE_TIMING, ...config.timing } } };
+  return { ok: true, config };
 }

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ArmResponse, Clock, EmulatorTiming, InstanceDirectory, ProviderContext, IdentityDownload } from './core/contract';
-import { realClock } from './core/clock';
+import { scaledClock } from './core/clock';
 import { MemoryAddressMap } from './core/addressMap';
 import { ResourceEventLog } from './core/events';
 import { EventDelivery } from './core/eventDelivery';
@@ -36,8 +36,10 @@ export interface EmulatorOptions {
   /** Where the CA and server certificate live; default `<cwd>/.local/emulator`. */
   stateDir?: string;
   timing?: Partial<EmulatorTiming>;
-  /** Divides simulated durations (benchmarks run simulated minutes in seconds). */
+  /** Azure ms per real ms: divides simulated durations and speeds the clock up (see core/clock.ts). */
   timeScale?: number;
+  /** The real instant Azure time is measured from (share it with the runner so both read one clock). */
+  clockOriginMs?: number;
   /** `false` turns throttling off; default: ARM's buckets on, Compute policies off unless given. */
   throttling?: false | ThrottlingOptions;
   clock?: Clock;
@@ -69,13 +71,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;
   const stateDir = path.resolve(options.stateDir ?? path.join(process.cwd(), '.local', 'emulator'));
   const tls = await loadOrCreateTls(stateDir);
-  const clock = options.clock ?? realClock(options.timeScale ?? 1);
+  const clock = options.clock ?? scaledClock({ timeScale: options.timeScale ?? 1, ...(options.clockOriginMs !== undefined ? { originMs: options.clockOriginMs } : {}) });
   const store = new MemoryResourceStore();
   const routes = new RouteTable();
   const requestLog = new RequestLog();
   const faults = new FaultController();
   const throttler = new Throttler(options.throttling ?? {}, clock);
-  const lro = new LroRegistry(clock, faults, (error) => console.error('[emulator] operation failed unexpectedly:', error));
+  const lro = new LroRegistry(clock, faults, (error) => console.error('[emulator] operation failed unexpectedly:', error), () => context.timing);
   const events = new ResourceEventLog(clock);
   const addressMap = new MemoryAddressMap();
   const shutdownHooks: Array<() => Promise<void> | void> = [];

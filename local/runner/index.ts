@@ -15,7 +15,8 @@ import { CronExpressionParser } from 'cron-parser';
 // Safe to load before the seam is installed: @azure/functions looks up the core module lazily, at the first registration.
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { installCoreModule, type BindingMetadata, type Registration } from './coreModule';
-import { DurableEngine, InstanceConflictError, type RunnerClock } from './durable/engine';
+import { scaledClock } from '../emulator/core/clock';
+import { DurableEngine, InstanceConflictError, type FunctionTimeout, type RunnerClock } from './durable/engine';
 
 /** The binding type of a function's trigger: httpTrigger, timerTrigger, eventGridTrigger, orchestrationTrigger, activityTrigger, entityTrigger. */
 export type TriggerType = string;
@@ -35,6 +36,16 @@ export interface RunnerOptions {
   /** `manual`: timers fire only on demand (tests). Default `auto`. */
   timers?: 'auto' | 'manual';
   taskHubName?: string;
+  /**
+   * Azure ms per real ms (default 1). Durable timers, `currentUtcDateTime`, timer triggers and the
+   * `functionTimeout` cut-off run on this one scaled clock — the emulator's, when given the same
+   * scale and origin (see local/emulator/core/clock.ts).
+   */
+  timeScale?: number;
+  /** The real instant Azure time is measured from (the emulator's, so both read one clock). */
+  clockOriginMs?: number;
+  /** Overrides host.json's `functionTimeout` (`hh:mm:ss`); `false` turns the limit off. */
+  functionTimeout?: string | false;
   log?: (line: string) => void;
 }
 
@@ -63,6 +74,19 @@ const WINDOWS_TIME_ZONES: Record<string, string> = {
 };
 
 const bindingText = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+
+/**
+ * host.json's `functionTimeout`: a TimeSpan `[d.]hh:mm:ss[.fff]`; `-1` or null means no limit (plans
+ * that allow unbounded). https://learn.microsoft.com/azure/azure-functions/functions-host-json#functiontimeout
+ */
+export function parseFunctionTimeout(value: unknown): FunctionTimeout | undefined {
+  if (value === undefined || value === null || value === '-1' || value === -1) return undefined;
+  const m = typeof value === 'string' ? /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(value.trim()) : null;
+  if (!m) throw new Error(`host.json functionTimeout ${JSON.stringify(value)} is not a TimeSpan like 00:10:00`);
+  const [, days, hours, minutes, seconds, fraction] = m;
+  const azureMs = (((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Math.round(Number(`0.${fraction ?? '0'}`) * 1000);
+  return { text: (value as string).trim(), azureMs };
+}
 
 function triggerOf(reg: Registration): BindingMetadata & { name: string } {
   const entry = Object.entries(reg.metadata.bindings).find(([, b]) => b.direction === 'in' && /Trigger$/.test(b.type));
@@ -140,15 +164,19 @@ export async function startRunner(options: RunnerOptions): Promise<RunnerHandle>
   const functionKey = settings.FRIDAY_LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
   const masterKey = settings.FRIDAY_LOCAL_MASTER_KEY ?? randomBytes(24).toString('base64url');
   const hostJsonPath = path.join(options.appRoot, 'host.json');
-  const hostJson = existsSync(hostJsonPath) ? (JSON.parse(readFileSync(hostJsonPath, 'utf8')) as { extensions?: { durableTask?: { maxConcurrentActivityFunctions?: number; hubName?: string } } }) : {};
+  const hostJson = existsSync(hostJsonPath) ? (JSON.parse(readFileSync(hostJsonPath, 'utf8')) as { functionTimeout?: unknown; extensions?: { durableTask?: { maxConcurrentActivityFunctions?: number; hubName?: string } } }) : {};
+  const functionTimeout = options.functionTimeout === false ? undefined : parseFunctionTimeout(options.functionTimeout ?? hostJson.functionTimeout);
   const hubSetting = hostJson.extensions?.durableTask?.hubName?.replace(/^%(.+)%$/, (_m, name: string) => settings[name] ?? process.env[name] ?? 'TestHubName');
   const taskHubName = options.taskHubName ?? hubSetting ?? 'TestHubName';
 
+  // One scaled clock (Azure time); tests may also jump it (`setClock`), which shifts it by an offset.
+  const azureClock = scaledClock({ timeScale: options.timeScale ?? 1, ...(options.clockOriginMs !== undefined ? { originMs: options.clockOriginMs } : {}) });
   let clockOffsetMs = 0;
   const clock: RunnerClock & { set(now: Date): void } = {
-    now: () => new Date(Date.now() + clockOffsetMs),
+    now: () => new Date(azureClock.now().getTime() + clockOffsetMs),
+    realMs: (azureMs) => azureClock.realMs(azureMs),
     set: (now) => {
-      clockOffsetMs = now.getTime() - Date.now();
+      clockOffsetMs = now.getTime() - azureClock.now().getTime();
     },
   };
 
@@ -218,6 +246,7 @@ export async function startRunner(options: RunnerOptions): Promise<RunnerHandle>
     isActivity: (name) => registrations.get(name) !== undefined && triggerOf(registrations.get(name) as Registration).type === 'activityTrigger',
     invoke: (name, value, context) => invoke(registrations.get(name) as Registration, value, context),
     maxConcurrentActivities: hostJson.extensions?.durableTask?.maxConcurrentActivityFunctions ?? 10,
+    ...(functionTimeout ? { functionTimeout } : {}),
     log,
   });
   engine.resume();
@@ -248,7 +277,7 @@ export async function startRunner(options: RunnerOptions): Promise<RunnerHandle>
       void fire(reg, clock.now()).finally(() => {
         if (timerHandles.has(reg.metadata.name)) armTimer(reg);
       });
-    }, Math.min(2 ** 31 - 1, Math.max(0, next.getTime() - clock.now().getTime())));
+    }, Math.min(2 ** 31 - 1, clock.realMs(next.getTime() - clock.now().getTime())));
     timerHandles.set(reg.metadata.name, handle);
   };
   for (const reg of byTrigger('timerTrigger')) {

@@ -1,6 +1,6 @@
 /**
  * The runner as a process: `node dist/local/runner/main.js --app-root . --data-dir .local/runner
- * [--entry file] [--port N] [--timers manual] [--settings-json '{"K":"V"}']`. Prints
+ * [--entry file] [--port N] [--timers manual] [--settings-json '{"K":"V"}'] [--time-scale N --clock-origin MS]`. Prints
  * `FRIDAY_RUNNER_READY {"baseUrl":…,"functionKey":…,"masterKey":…,"functions":[…]}` and stops on
  * SIGINT/SIGTERM. Used by the crash test (kill -9, restart on the same data dir).
  */
@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     dataDir: path.resolve(flag('data-dir') ?? '.local/runner'),
     port: Number(flag('port') ?? 0),
     timers: flag('timers') === 'manual' ? 'manual' : 'auto',
+    // The emulator's scale and origin, so the runner reads the same clock (local/emulator/core/clock.ts).
+    ...(flag('time-scale') ? { timeScale: Number(flag('time-scale')) } : {}),
+    ...(flag('clock-origin') ? { clockOriginMs: Number(flag('clock-origin')) } : {}),
     settings,
   });
   const stop = (): void => {

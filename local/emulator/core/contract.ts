@@ -186,10 +186,17 @@ export interface GuestFaults {
   extensionFault(vmssName: string, instanceId: string): string | undefined;
 }
 
-/** Timing knobs, in ms of real time (tests use 0 for immediate). */
+/**
+ * Timing knobs, in ms of emulator (Azure) time: the clock divides them by its `timeScale` (tests
+ * use 0 for immediate). `core/timingProfile.ts` holds Azure's figures, with their sources.
+ */
 export interface EmulatorTiming {
   /** Default LRO duration for network writes. */
   networkOperationMs: number;
+  /** LRO duration of an Application Gateway create or update (networkOperationMs when unset). */
+  applicationGatewayOperationMs?: number;
+  /** `Retry-After` (seconds) on a running operation's status, as ARM asks pollers to wait (0 = long poll, answer at once). */
+  operationRetryAfterSeconds?: number;
   /** Time to provision one VM instance (create/reimage) before its extensions run. */
   instanceProvisionMs: number;
   /** Time one Custom Script Extension run takes on an instance. */

@@ -33,7 +33,14 @@ const extensionFault = z.object({
   /** How many extension runs fail; default every run until cleared. */
   count: z.number().int().positive().optional(),
 });
-export const faultSpec = z.union([routeFault, lroFault, instanceFault, extensionFault]);
+/** The first status poll of each long-running operation started on a matching route fails (the poller must poll again). */
+const firstPollFault = z.object({
+  firstPoll: z.string().min(1),
+  status: z.union([z.literal(500), z.literal(503)]),
+  /** How many operations get it; default every one until cleared. */
+  count: z.number().int().positive().optional(),
+});
+export const faultSpec = z.union([routeFault, lroFault, instanceFault, extensionFault, firstPollFault]);
 export type FaultSpec = z.input<typeof faultSpec>;
 
 interface Counted<T> {
@@ -46,6 +53,7 @@ export class FaultController implements GuestFaults {
   private lroFaults: Array<Counted<z.infer<typeof lroFault>>> = [];
   private readonly pages = new Map<string, 'page500' | 'hang' | 'close' | 'wrongHost'>();
   private extensionFaults: Array<{ vmss: string; instanceId?: string; message: string; remaining: number }> = [];
+  private firstPollFaults: Array<{ route: string; status: 500 | 503; remaining: number }> = [];
 
   /** Adds a fault; returns the validation problems instead when the spec is malformed. */
   add(input: unknown): { ok: true } | { ok: false; problems: string[] } {
@@ -58,6 +66,8 @@ export class FaultController implements GuestFaults {
       const k = `${spec.instance.vmss}/${spec.instance.instanceId}`.toLowerCase();
       if (spec.page === null) this.pages.delete(k);
       else this.pages.set(k, spec.page);
+    } else if ('firstPoll' in spec) {
+      this.firstPollFaults.push({ route: spec.firstPoll.toLowerCase(), status: spec.status, remaining: spec.count ?? Number.POSITIVE_INFINITY });
     } else {
       this.extensionFaults.push({ vmss: spec.extension.vmss.toLowerCase(), instanceId: spec.extension.instanceId, message: spec.message, remaining: spec.count ?? Number.POSITIVE_INFINITY });
     }
@@ -69,6 +79,7 @@ export class FaultController implements GuestFaults {
     this.lroFaults = [];
     this.pages.clear();
     this.extensionFaults = [];
+    this.firstPollFaults = [];
   }
 
   /** Throws the injected ArmError when a route fault matches this request. */
@@ -96,6 +107,14 @@ export class FaultController implements GuestFaults {
     fault.remaining -= 1;
     this.lroFaults = this.lroFaults.filter((f) => f.remaining > 0);
     return { code: fault.spec.code, message: fault.spec.message };
+  }
+
+  /** For an operation starting on this route: the status its first status poll must fail with, if injected. */
+  takeFirstPollFault(template: string): 500 | 503 | undefined {
+    const fault = this.firstPollFaults.find((f) => f.remaining > 0 && template.toLowerCase().includes(f.route));
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    return fault.status;
   }
 
   pageFault(vmssName: string, instanceId: string): 'page500' | 'hang' | 'close' | 'wrongHost' | undefined {

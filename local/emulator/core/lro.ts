@@ -4,13 +4,16 @@
  * `Location: …/operations/{id}?monitor=true`, which answers 202 while running and 200 when done.
  * The status body is `{ name, startTime, endTime?, status, error? }`.
  *
- * Work runs after the operation's simulated duration (scaled by the clock). A status poll for an
- * operation still running is held open up to a second (a long poll), so pollers told
- * `Retry-After: 0` neither spin nor wait the SDK's default 2 s.
+ * Work runs after the operation's simulated duration (Azure time, scaled by the clock). While it
+ * runs, a status poll answers with the `Retry-After` the timing asks for
+ * (`operationRetryAfterSeconds`, Azure's profile: 10 s) — or, with 0, is held open up to a second
+ * (a long poll), so pollers told `Retry-After: 0` neither spin nor wait the SDK's default 2 s.
+ * A `firstPoll` fault fails an operation's first status poll (500/503), as a flaky ARM front door
+ * can; the operation itself goes on.
  */
 import { randomUUID } from 'node:crypto';
 import { ArmError } from './contract';
-import type { ArmRequest, ArmResponse, Clock, LroManager, Router } from './contract';
+import type { ArmRequest, ArmResponse, Clock, EmulatorTiming, LroManager, Router } from './contract';
 import type { FaultController } from './faults';
 
 type Status = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
@@ -22,6 +25,8 @@ interface Operation {
   endTime?: string;
   error?: { code: string; message: string };
   done: Promise<void>;
+  /** Injected: the first status poll fails with this status. */
+  firstPollFails?: 500 | 503;
 }
 
 const API_VERSIONS: Record<string, string> = {
@@ -37,7 +42,17 @@ export class LroRegistry implements LroManager {
   private readonly operations = new Map<string, Operation>();
   baseUrl = '';
 
-  constructor(private readonly clock: Clock, private readonly faults: FaultController, private readonly onError: (error: unknown) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly faults: FaultController,
+    private readonly onError: (error: unknown) => void,
+    /** Read at each use, so a timing change applies to the next answer. */
+    private readonly timing: () => Pick<EmulatorTiming, 'operationRetryAfterSeconds'> = () => ({}),
+  ) {}
+
+  private retryAfter(): string {
+    return String(this.timing().operationRetryAfterSeconds ?? 0);
+  }
 
   begin(options: Parameters<LroManager['begin']>[0]): Record<string, string> {
     const id = randomUUID();
@@ -62,10 +77,12 @@ export class LroRegistry implements LroManager {
       op.endTime = this.clock.now().toISOString();
     };
     op.done = run();
+    const firstPollFails = this.faults.takeFirstPollFault(options.template);
+    if (firstPollFails) op.firstPollFails = firstPollFails;
     this.operations.set(id, op);
     const apiVersion = API_VERSIONS[options.provider.toLowerCase()] ?? '2025-01-01';
     const url = `${this.baseUrl}/subscriptions/${options.subscriptionId}/providers/${options.provider}/locations/${options.location}/operations/${id}?api-version=${apiVersion}`;
-    const headers: Record<string, string> = { 'Azure-AsyncOperation': url, 'Retry-After': '0' };
+    const headers: Record<string, string> = { 'Azure-AsyncOperation': url, 'Retry-After': this.retryAfter() };
     if (options.method === 'POST' || options.method === 'DELETE') headers.Location = `${url}&monitor=true`;
     return headers;
   }
@@ -91,7 +108,13 @@ export class LroRegistry implements LroManager {
   private async status(req: ArmRequest): Promise<ArmResponse> {
     const op = this.operations.get(req.params.operationId ?? '');
     if (!op) throw new ArmError(404, 'OperationNotFound', `The operation '${req.params.operationId}' was not found.`);
-    if (op.status === 'InProgress') {
+    if (op.firstPollFails) {
+      const status = op.firstPollFails;
+      delete op.firstPollFails;
+      throw new ArmError(status, status === 500 ? 'InternalServerError' : 'ServiceUnavailable', `Injected fault: the first status poll of operation ${op.id} failed with ${status}.`);
+    }
+    const retryAfter = this.retryAfter();
+    if (op.status === 'InProgress' && retryAfter === '0') {
       await Promise.race([op.done, new Promise((resolve) => setTimeout(resolve, LONG_POLL_MS).unref())]);
     }
     const monitor = req.query.get('monitor') === 'true';
@@ -102,7 +125,7 @@ export class LroRegistry implements LroManager {
       ...(op.endTime ? { endTime: op.endTime } : {}),
       ...(op.error ? { error: op.error } : {}),
     };
-    if (monitor && op.status === 'InProgress') return { status: 202, headers: { 'Retry-After': '0' } };
-    return { status: 200, body, headers: op.status === 'InProgress' ? { 'Retry-After': '0' } : {} };
+    if (monitor && op.status === 'InProgress') return { status: 202, headers: { 'Retry-After': retryAfter } };
+    return { status: 200, body, headers: op.status === 'InProgress' ? { 'Retry-After': retryAfter } : {} };
   }
 }

@@ -11,6 +11,7 @@ import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse, ProviderContext } from '../core/contract';
 import { parseCidr } from '../core/subnets';
 import { FrontEndProxy, type FrontEndTarget } from './frontEndProxy';
+import { networkOperationMs } from '../core/timingProfile';
 
 type Doc = {
   id: string;
@@ -336,7 +337,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
           provider: 'Microsoft.Network',
           location: doc.location,
           subscriptionId: req.subscriptionId,
-          durationMs: ctx.timing.networkOperationMs,
+          durationMs: networkOperationMs(ctx.timing, type),
           template,
           work: async () => {
             ctx.store.put(final);

@@ -28,7 +28,28 @@ import {
 import { InstanceStore, TERMINAL, type InstanceRecord, type RetryState, type RuntimeStatus } from './store';
 
 export interface RunnerClock {
+  /** Azure time (see local/emulator/core/clock.ts): what `currentUtcDateTime` and timer fire times are in. */
   now(): Date;
+  /** Real ms that `azureMs` of Azure time takes (the clock may run faster than the machine's). */
+  realMs(azureMs: number): number;
+}
+
+/** host.json's `functionTimeout`, as written and in Azure ms. */
+export interface FunctionTimeout {
+  text: string;
+  azureMs: number;
+}
+
+/**
+ * The host's failure for an invocation past `functionTimeout`, word for word (azure-webjobs-sdk,
+ * src/Microsoft.Azure.WebJobs.Host/Executors/FunctionExecutor.cs: "Timeout value of {0} was
+ * exceeded by function: {1}", thrown as FunctionTimeoutException).
+ */
+export class FunctionTimeoutError extends Error {
+  constructor(timeout: FunctionTimeout, functionName: string) {
+    super(`Timeout value of ${timeout.text} was exceeded by function: Functions.${functionName}`);
+    this.name = 'FunctionTimeoutException';
+  }
 }
 
 export type InvokeFn = (functionName: string, triggerValue: unknown) => Promise<unknown>;
@@ -42,6 +63,8 @@ export interface EngineOptions {
   /** Invokes a registered function with its trigger value and a fresh InvocationContext. */
   invoke(name: string, triggerValue: unknown, context: InvocationContext): Promise<unknown>;
   maxConcurrentActivities: number;
+  /** Activities running longer than this (Azure time) fail as the host fails them; undefined = no limit. */
+  functionTimeout?: FunctionTimeout;
   log?: (message: string) => void;
 }
 
@@ -405,13 +428,14 @@ export class DurableEngine {
   private armTimer(r: InstanceRecord, id: number, fireAt: string): void {
     const key = `${r.instanceId}|${id}`;
     if (this.timers.has(key) || this.closed) return;
-    const delay = Math.max(0, new Date(fireAt).getTime() - this.options.clock.now().getTime());
+    // The clock may run faster than real time: wait the real ms that the Azure-time delay takes.
+    const delay = this.options.clock.realMs(new Date(fireAt).getTime() - this.options.clock.now().getTime());
     // setTimeout caps at ~24.8 days; long timers re-arm.
     const handle = setTimeout(() => {
       this.timers.delete(key);
       const current = this.instances.get(r.instanceId);
       if (!current || TERMINAL.includes(current.runtimeStatus)) return;
-      if (new Date(fireAt).getTime() > this.options.clock.now().getTime() + 5) {
+      if (this.options.clock.realMs(new Date(fireAt).getTime() - this.options.clock.now().getTime()) > 1) {
         this.armTimer(current, id, fireAt);
         return;
       }
@@ -468,7 +492,7 @@ export class DurableEngine {
     const context = new InvocationContext({ invocationId: randomUUID(), functionName: work.name, options: { trigger: { name: 'input', type: 'activityTrigger' } } });
     try {
       if (!this.options.isActivity(work.name)) throw new Error(`The activity function '${work.name}' does not exist.`);
-      const result = await this.options.invoke(work.name, work.input, context);
+      const result = await this.withFunctionTimeout(work.name, this.options.invoke(work.name, work.input, context));
       completion = { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: this.now(), TaskScheduledId: work.id, Result: result === undefined ? null : JSON.stringify(result) };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
@@ -487,6 +511,29 @@ export class DurableEngine {
     r.inbox.push(completion);
     this.store.save(r);
     this.kick(r.instanceId);
+  }
+
+  /**
+   * As the host does: an invocation still running at `functionTimeout` fails with
+   * FunctionTimeoutException and its result, if it ever comes, is dropped. (The host then restarts
+   * the worker; here the invocation's promise runs on unobserved — see README, LIMITATIONS.)
+   */
+  private async withFunctionTimeout<T>(functionName: string, invocation: Promise<T>): Promise<T> {
+    const limit = this.options.functionTimeout;
+    if (!limit) return invocation;
+    let handle: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      handle = setTimeout(() => {
+        this.options.log?.(`Timeout value of ${limit.text} exceeded by function 'Functions.${functionName}'. Initiating cancellation.`);
+        reject(new FunctionTimeoutError(limit, functionName));
+      }, this.options.clock.realMs(limit.azureMs));
+    });
+    invocation.catch(() => undefined); // a late failure of a timed-out invocation is not unhandled
+    try {
+      return await Promise.race([invocation, timedOut]);
+    } finally {
+      clearTimeout(handle);
+    }
   }
 
   private continueAsNew(r: InstanceRecord, action: Action): void {

@@ -1,0 +1,55 @@
+/**
+ * How long Azure takes, for an emulator that must never be kinder than Azure. Every figure is
+ * Azure time in ms; the emulator's clock divides it by `timeScale`, so the suite runs an Azure
+ * hour in well under a minute while the orchestration, its durable timers and the runner's
+ * `functionTimeout` see the full hour (one clock, core/clock.ts).
+ *
+ * Sources are listed per figure in local/emulator/README.md ("Azure time"). Where Microsoft
+ * publishes no number the figure is a typical observed one and says so there.
+ */
+import type { EmulatorTiming } from './contract';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+export const AZURE_TIMING: Readonly<Required<EmulatorTiming>> = Object.freeze({
+  // NSG, VNet/subnet, public IP, NAT gateway, load balancer: a PUT settles in seconds to tens of seconds.
+  networkOperationMs: 20 * SECOND,
+  // Application Gateway v2 (Standard_v2 / WAF_v2) create or update: about 6 minutes (FAQ); 5–15 seen.
+  applicationGatewayOperationMs: 6 * MINUTE,
+  // A Windows Server VM from a marketplace image until its guest agent reports ready (per instance, in parallel).
+  instanceProvisionMs: 3 * MINUTE,
+  // Custom Script Extension: download the script, install IIS, format the data disk.
+  extensionRunMs: 90 * SECOND,
+  // Instance web pages answer as fast as the machine serves them: the profile adds nothing.
+  pageLatencyMs: 0,
+  pageLatencyJitterMs: 0,
+  // How long ARM asks a poller to wait between status polls.
+  operationRetryAfterSeconds: 10,
+});
+
+/**
+ * The time scale the tests and the demo use: one Azure minute in one real second. At this scale
+ * host.json's ten-minute `functionTimeout` is ten real seconds — longer than any real-time wait an
+ * activity makes on this machine (the prober's 5 s page timeout) — and a deployment's Azure
+ * quarter of an hour takes about fifteen real seconds. `FRIDAY_TIME_SCALE` overrides it.
+ */
+export const DEFAULT_AZURE_TIME_SCALE = 60;
+
+export interface AzureTime {
+  timing: EmulatorTiming;
+  timeScale: number;
+}
+
+/** Azure's timing at the given (or default) time scale, with figures a test wants different. */
+export function azureTime(options: { timeScale?: number; timing?: Partial<EmulatorTiming> } = {}): AzureTime {
+  const fromEnv = Number(process.env.FRIDAY_TIME_SCALE);
+  const timeScale = options.timeScale ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_AZURE_TIME_SCALE);
+  return { timing: { ...AZURE_TIMING, ...options.timing }, timeScale };
+}
+
+/** An LRO's duration for a network resource type (`applicationGateways` takes its own time). */
+export function networkOperationMs(timing: EmulatorTiming, resourceType: string): number {
+  if (resourceType.toLowerCase() === 'applicationgateways') return timing.applicationGatewayOperationMs ?? timing.networkOperationMs;
+  return timing.networkOperationMs;
+}
