@@ -3,6 +3,7 @@
  * plan), write only what differs. The same code computes dry-run plans (reads only).
  */
 import { desiredTier, EXTENSION_NAME, type DesiredResource, type TierContext, type TierStep } from '../domain/deployment/desiredTier';
+import { keepForeignSubnets } from '../domain/deployment/foreignSubnets';
 import { planResource, type PlannedWrite } from '../domain/deployment/plan';
 import type { DeploymentSpec } from '../domain/deployment/spec';
 import type { AppSettings } from '../settings';
@@ -72,8 +73,10 @@ export async function ensureTierStep(options: {
   const { settings, clients, spec, step } = options;
   const resources = desiredTier(spec, tierContext(settings, spec, options.setupCommand)).filter((r) => r.step === step);
   const result: StepResult = { step, writes: [], resourceIds: [] };
-  for (const resource of resources) {
-    const actual = await getResource(clients, resource.kind, spec.resourceGroup, resource.name);
+  for (const wanted of resources) {
+    const actual = await getResource(clients, wanted.kind, spec.resourceGroup, wanted.name);
+    // A VNet PUT deletes the subnets it leaves out: subnets the tier does not own are written back as read.
+    const resource = wanted.kind === 'virtualNetwork' ? { ...wanted, body: keepForeignSubnets(wanted.body, actual) } : wanted;
     const write = planResource(resource, actual);
     if (resource.kind === 'virtualMachineScaleSet') {
       result.scaleSet = { created: !actual, modelChanged: write !== undefined && actual !== undefined, capacityBefore: (actual?.sku as { capacity?: number } | undefined)?.capacity ?? null };

@@ -150,6 +150,8 @@ export interface SubnetAllocator {
   /** Reserve the next free private IP in a subnet (Azure skips .0–.3 and the broadcast address). Throws ArmError 400/404. */
   allocate(subnetId: string, ownerId: string): string;
   release(ownerId: string): void;
+  /** Who holds addresses in a subnet (instance ids), for `InUseSubnetCannotBeDeleted`. */
+  usersOf(subnetId: string): string[];
 }
 
 /**

@@ -60,6 +60,11 @@ export class SubnetIpAllocator implements SubnetAllocator {
     throw new ArmError(400, 'SubnetIsFull', `Subnet ${subnetId} has no free IP addresses left.`, 'subnet.id');
   }
 
+  usersOf(subnetId: string): string[] {
+    const key = subnetId.toLowerCase();
+    return [...this.owners.entries()].filter(([, owner]) => owner.subnet === key).map(([ownerId]) => ownerId);
+  }
+
   release(ownerId: string): void {
     const owner = this.owners.get(ownerId.toLowerCase());
     if (!owner) return;

@@ -136,6 +136,44 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
     if (!ok) throw new ArmError(400, 'InvalidResourceReference', `Resource ${ref} referenced by resource ${parentId} was not found.`, property);
   };
 
+  /** What still uses a subnet: instances holding an address in it, Application Gateways placed in it, service association links (VNet integration). */
+  const subnetUsers = (subnetId: string, subnet: SubDoc): string[] => {
+    const instances = ctx.subnets.usersOf(subnetId).map((owner) => `${owner}/networkInterfaces/nic/ipConfigurations/ipconfig`);
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(subnetId)?.[1] ?? '';
+    const gateways = ctx.store
+      .list<Doc>({ subscriptionId, type: 'Microsoft.Network/applicationGateways' })
+      .flatMap((gw) => asArray(gw.properties.gatewayIPConfigurations).filter((g) => lower(refId(g.properties?.subnet)) === lower(subnetId)).map((g) => `${gw.id}/gatewayIPConfigurations/${g.name}`));
+    const links = asArray(subnet.properties?.serviceAssociationLinks).map((l) => l.id ?? `${subnetId}/serviceAssociationLinks/${l.name}`);
+    return [...instances, ...gateways, ...links];
+  };
+
+  const inUseError = (subnetName: string, user: string): ArmError =>
+    new ArmError(400, 'InUseSubnetCannotBeDeleted', `Subnet ${subnetName} is in use by ${user} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.`);
+
+  /**
+   * A virtual network PUT and the subnets it does not list, as the network provider treats them at
+   * api-version 2023-11-01 and later (@azure/arm-network 39 sends 2026-01-01): `subnets` absent keeps
+   * every existing subnet; `subnets` present is authoritative, so a subnet left out is deleted, and a
+   * PUT that leaves out a subnet something still uses fails 400 InUseSubnetCannotBeDeleted.
+   * Sources: Azure/bicep#4653, Azure/bicep#13267 and Azure/ResourceModules#1111 (the error and its
+   * message); Azure/bicep-types-az#1687 and the Azure Networking blog "Azure Virtual Network now
+   * supports updates without subnet property" (2024-03, subnets absent are kept).
+   */
+  const reconcileSubnets = (existing: Doc | undefined, doc: Doc): void => {
+    if (!existing) return;
+    const before = asArray(existing.properties.subnets);
+    if (doc.properties.subnets === undefined) {
+      if (before.length > 0) doc.properties.subnets = structuredClone(before);
+      return;
+    }
+    const listed = new Set(asArray(doc.properties.subnets).map((s) => lower(s.name)));
+    for (const subnet of before) {
+      if (listed.has(lower(subnet.name))) continue;
+      const user = subnetUsers(`${existing.id}/subnets/${subnet.name ?? ''}`, subnet)[0];
+      if (user) throw inUseError(subnet.name ?? '', user);
+    }
+  };
+
   const validators: Record<string, (id: string, doc: Doc) => void> = {
     virtualNetworks: (_id, doc) => {
       const space = (doc.properties.addressSpace as { addressPrefixes?: string[] } | undefined)?.addressPrefixes ?? [];
@@ -325,6 +363,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
           etag: etag(),
           properties: structuredClone(body.properties ?? {}),
         };
+        if (type === 'virtualNetworks') reconcileSubnets(existing, doc);
         normaliseSubResources(type, id, doc.properties);
         validators[type]?.(id, doc);
         doc.properties.resourceGuid = (existing?.properties.resourceGuid) ?? randomUUID();
@@ -487,6 +526,9 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
       handler: (req): ArmResponse => {
         const { parent, child } = find(req);
         if (!child) return { status: 204 };
+        // Deleting a subnet something still uses fails as a VNet PUT leaving it out does (see reconcileSubnets).
+        const user = collection === 'subnets' ? subnetUsers(`${parent.id}/subnets/${child.name ?? ''}`, child)[0] : undefined;
+        if (user) throw inUseError(child.name ?? '', user);
         const remaining = asArray(parent.properties[collection]).filter((c) => lower(c.name) !== lower(req.params.name));
         ctx.store.put({ ...parent, properties: { ...parent.properties, [collection]: remaining } });
         return { status: 200 };
