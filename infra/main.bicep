@@ -114,7 +114,10 @@ var appSettings = {
   FRIDAY_EVENTGRID_ALLOWED_TOPICS: '/subscriptions/${subscription().subscriptionId}/resourceGroups/${targetResourceGroupName}'
   FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: '@Microsoft.KeyVault(SecretUri=${vault.outputs.autoscaleWebhookTokenSecretUri})'
   FRIDAY_REPAIR_MAX_PER_HOUR: '5'
-  FRIDAY_REPAIR_MIN_HEALTHY: '1'
+  FRIDAY_REPAIR_MIN_HEALTHY: ''
+  FRIDAY_REPAIR_CONFIRMATIONS: '3'
+  FRIDAY_REPAIR_CONFIRM_SECONDS: '60'
+  FRIDAY_READINESS_DEADLINE_SECONDS: '1800'
   FRIDAY_PUBLIC_BASE_URL: 'https://${functionAppName}.azurewebsites.net'
   FRIDAY_DEFAULT_RESOURCE_GROUP: targetResourceGroupName
 }

@@ -37,6 +37,9 @@ export const SETTING_NAMES = [
   'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN',
   'FRIDAY_REPAIR_MAX_PER_HOUR',
   'FRIDAY_REPAIR_MIN_HEALTHY',
+  'FRIDAY_REPAIR_CONFIRMATIONS',
+  'FRIDAY_REPAIR_CONFIRM_SECONDS',
+  'FRIDAY_READINESS_DEADLINE_SECONDS',
   'FRIDAY_PUBLIC_BASE_URL',
   'FRIDAY_DEFAULT_RESOURCE_GROUP',
 ] as const;
@@ -97,8 +100,20 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_EVENTGRID_ALLOWED_TOPICS: optionalText,
     /** Token expected in the autoscale webhook's query string (`?token=`). */
     FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: optionalText,
+    /** Repairs per scale set in any sliding hour; the budget is kept in Blob and survives failed runs and restarts. */
     FRIDAY_REPAIR_MAX_PER_HOUR: positiveInt(5),
-    FRIDAY_REPAIR_MIN_HEALTHY: z.coerce.number().int().min(0).default(1),
+    /** Never repair while fewer instances pass; unset → half the capacity, rounded up (more failing than that is rarely the instances' fault). */
+    FRIDAY_REPAIR_MIN_HEALTHY: z.coerce.number().int().min(0).optional(),
+    /** Consecutive failed verifications before an instance is repaired (a reboot or one slow page is not enough). */
+    FRIDAY_REPAIR_CONFIRMATIONS: z.coerce.number().int().min(1).max(10).default(3),
+    /** Seconds between those verifications: the failures must span at least (CONFIRMATIONS − 1) × this. */
+    FRIDAY_REPAIR_CONFIRM_SECONDS: positiveInt(60),
+    /**
+     * How long an instance may still be coming up (provisioning, setup extension running) before
+     * that is its failure. Windows scale-set instances with a setup extension take minutes; the
+     * Custom Script Extension itself may run up to 90 minutes.
+     */
+    FRIDAY_READINESS_DEADLINE_SECONDS: positiveInt(1800),
     /** The app's own public base URL (autoscale webhook target). */
     FRIDAY_PUBLIC_BASE_URL: optionalText,
     /** Resource group used by the scale-set routes when a request names none. */

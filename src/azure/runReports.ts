@@ -7,7 +7,7 @@
  * carries its summary as blob metadata, so one listing gives the recent runs, and its verdicts sit
  * in a small blob beside it (`….verdicts.json`), read only until every current instance has one.
  */
-import { isVerdictsBlobName, runRecordName, summaryOf, verdictsBlobName, verdictsOf, type RunKind, type RunRecord, type RunSummary, type RunVerdicts } from '../domain/fleet/runRecord';
+import { isVerdictsBlobName, nameFromRecordPart, runRecordName, summaryOf, verdictsBlobName, verdictsOf, type RunKind, type RunRecord, type RunSummary, type RunVerdicts } from '../domain/fleet/runRecord';
 import type { AppSettings } from '../settings';
 import { containerClient } from './scriptStore';
 
@@ -104,7 +104,7 @@ export async function listRecordedScaleSets(settings: AppSettings): Promise<Arra
     for await (const rg of container.listBlobsByHierarchy('/')) {
       if (rg.kind !== 'prefix') continue;
       for await (const ss of container.listBlobsByHierarchy('/', { prefix: rg.name })) {
-        if (ss.kind === 'prefix') out.push({ resourceGroup: rg.name.replace(/\/$/, ''), name: ss.name.slice(rg.name.length).replace(/\/$/, '') });
+        if (ss.kind === 'prefix') out.push({ resourceGroup: nameFromRecordPart(rg.name.replace(/\/$/, '')), name: nameFromRecordPart(ss.name.slice(rg.name.length).replace(/\/$/, '')) });
       }
     }
   } catch (error) {

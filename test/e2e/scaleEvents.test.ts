@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { changeInstanceId } from '../../src/domain/changeLock';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -29,7 +30,7 @@ interface WatchOutput {
   failing: unknown[];
 }
 
-const changeId = `friday-change-00000000-${RG}-vmss-friday`;
+let changeId = '';
 
 async function status(id: string): Promise<Status | undefined> {
   const res = await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances/${id}`);
@@ -50,8 +51,10 @@ beforeAll(async () => {
   cloud = await startLocalCloud({
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-events-')),
     runner: { log: (l) => { if (process.env.RUNNER_DEBUG) console.log(l); }, timers: 'manual' },
-    settings: { FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: TOKEN },
+    // Two failed looks one second apart confirm a failure (the default is three, a minute apart).
+    settings: { FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: TOKEN, FRIDAY_REPAIR_CONFIRMATIONS: '2', FRIDAY_REPAIR_CONFIRM_SECONDS: '1' },
   });
+  changeId = changeInstanceId({ subscriptionId: cloud.subscriptionId, resourceGroup: RG, scaleSetName: 'vmss-friday' });
   const res = await fetch(`${cloud.baseUrl}/api/deployments`, {
     method: 'POST',
     headers: { 'x-functions-key': cloud.functionKey },
@@ -87,7 +90,7 @@ describe('reacting to scale events', () => {
     expect(out.kind).toBe('watch');
     const byInstance = (id: string) => out.actions.filter((a) => a.instanceId === id).map((a) => `${a.action}:${a.result.split(':')[0]}`);
     expect(byInstance('2')).toEqual(['verify:pass']);
-    expect(byInstance('3')).toEqual(['verify:fail', 'reimage:fail']);
+    expect(byInstance('3')).toEqual(['verify:fail', 'verify:fail (look 2 of 2)', 'reimage:fail']);
     const replacement = out.actions.find((a) => a.action === 'replace');
     expect(replacement?.result).toMatch(/^pass \(replaces 3\)/);
     expect(out.failing).toEqual([]);
@@ -96,7 +99,7 @@ describe('reacting to scale events', () => {
     expect(delivered?.endpoint).not.toContain(cloud.masterKey);
   });
 
-  it('makes no ARM call for forged events: wrong topic, unmanaged scale set, bad schema', async () => {
+  it('makes no ARM write for forged events (wrong topic, unmanaged scale set, bad schema) and no call at all beyond reading the mark', async () => {
     // Start from a quiet scale set: every delivery done and no run in progress.
     await cloud.emulator.delivery.idle();
     await waitFor((s) => s?.runtimeStatus === 'Completed');
@@ -118,7 +121,8 @@ describe('reacting to scale events', () => {
     const noToken = await fetch(`${cloud.baseUrl}/api/autoscale-webhook`, { method: 'POST', body: '{}' });
     expect(noToken.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
-    expect(cloud.emulator.requestLog.entries({ since: before })).toEqual([]);
+    // The only call: reading the unmanaged scale set's mark (it does not exist: 404).
+    expect(cloud.emulator.requestLog.entries({ since: before }).map((e) => `${e.method} ${e.template.replace(/^.*\/providers\//, '')} ${e.status}`)).toEqual(['GET Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName} 404']);
     expect((await status(changeId))?.runtimeStatus).toBe('Completed');
   });
 });

@@ -3,6 +3,7 @@
  * adapters send. Pure: ids are derived from the subscription, group and names; secrets (admin
  * password, script SAS URL) are not here — the adapter adds them at write time.
  */
+import { MANAGED_TAGS } from '../managedMark';
 import type { DeploymentSpec } from './spec';
 
 export type ResourceKind =
@@ -181,7 +182,8 @@ export function desiredTier(spec: DeploymentSpec, ctx: TierContext): DesiredReso
   const policy = ss.upgradePolicy;
   add('scaleSet', 'virtualMachineScaleSet', ss.name, scaleSetId(ctx, spec), {
     location: loc,
-    tags: { 'managed-by': 'friday-fleet' },
+    // The mark events and repairs check (deploying over an existing scale set adopts it).
+    tags: { ...MANAGED_TAGS },
     sku: { name: ss.vmSize, tier: 'Standard', capacity: ss.capacity },
     ...(ss.zones?.length ? { zones: ss.zones } : {}),
     ...(ss.faultDomainCount !== undefined ? { platformFaultDomainCount: ss.faultDomainCount } : {}),

@@ -8,14 +8,17 @@ import type { InstanceVerdict } from '../verification/verdicts';
 export type RunKind = 'deploy' | 'scale' | 'schedule' | 'repair' | 'verify';
 
 /** An instance's verdict as a run established it. */
-export type RecordedVerdict = Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'verdict' | 'reason'>;
+export type RecordedVerdict = Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'reason'> & {
+  /** Instances that were `gone` before they were judged are not kept: there is nothing left to show. */
+  verdict: 'pass' | 'fail';
+};
 
 export interface RunRecord {
   runId: string;
   kind: RunKind;
   scaleSet: { resourceGroup: string; name: string };
   runtimeStatus: 'Completed' | 'Failed';
-  /** succeeded | failed | rolledBack | unchanged | error */
+  /** succeeded | failed | rolledBack | unchanged | deferred | error */
   outcome: string;
   summary: string;
   startedAt: string;
@@ -70,9 +73,55 @@ export function runRecordFrom(options: {
   return { ...base, runtimeStatus: 'Completed', outcome, summary, verifiedAt, instances, report: options.result ?? null };
 }
 
+/**
+ * A schedule change that could not start because another run held the scale set's lock. It is kept
+ * as a run of its own (the evaluation that decided it is overwritten by the next one), saying what
+ * held the lock; the next timer tick tries again.
+ */
+export function deferredRunRecord(options: {
+  scaleSet: { resourceGroup: string; name: string };
+  lockId: string;
+  at: Date;
+  trigger: 'timer' | 'http';
+  changes: Array<{ field: string; to: number | string }>;
+  heldBy: { instanceId: string; name: string; runtimeStatus: string };
+}): RunRecord {
+  const wanted = options.changes.map((c) => `${c.field} → ${String(c.to)}`).join(', ') || 'a change';
+  const reason = `deferred: ${options.heldBy.name} run ${options.heldBy.instanceId} (${options.heldBy.runtimeStatus}) held the lock; wanted ${wanted}; the next tick tries again`;
+  const at = options.at.toISOString();
+  return {
+    runId: `${options.lockId}-deferred-${at.replace(/[-:.]/g, '').toLowerCase()}`,
+    kind: 'schedule',
+    scaleSet: options.scaleSet,
+    runtimeStatus: 'Completed',
+    outcome: 'deferred',
+    summary: reason,
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 0,
+    verifiedAt: null,
+    instances: [],
+    report: { kind: 'schedule', outcome: 'deferred', reason, trigger: options.trigger, evaluatedAt: at, changes: options.changes, heldBy: options.heldBy },
+  };
+}
+
+/**
+ * A name part that keeps distinct ARM names distinct: lower-cased (ARM names are case-insensitive),
+ * letters, digits, `.` and `-` kept, anything else (`_`, `(`, `)`) written as `_` + its code in four hex digits —
+ * mapping them all to `-` made `web_fe` and `web-fe` share one history.
+ */
+export function recordNamePart(name: string): string {
+  return [...name.toLowerCase()].map((c) => (/[a-z0-9.-]/.test(c) ? c : `_${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)).join('');
+}
+
+/** The name back from a record path part (lower-cased: ARM reads it case-insensitively). */
+export function nameFromRecordPart(part: string): string {
+  return part.replace(/_([0-9a-f]{4})/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+}
+
 /** Blob name: per scale set, ordered by start time (names sort chronologically). */
 export function runRecordName(record: Pick<RunRecord, 'scaleSet' | 'startedAt' | 'kind' | 'runId'>): string {
-  const safe = (s: string): string => s.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+  const safe = recordNamePart;
   return `${safe(record.scaleSet.resourceGroup)}/${safe(record.scaleSet.name)}/${record.startedAt.replace(/[-:.]/g, '').toLowerCase()}_${record.kind}_${safe(record.runId)}.json`;
 }
 

@@ -1,6 +1,12 @@
 /**
  * Verdicts on instances and the front end, from facts (ARM lists) and probe results. Pure: the
  * same inputs always give the same report, so every reason can be tested.
+ *
+ * An instance is judged only once Azure says it is ready — provisioning Succeeded (or Failed: then
+ * there is a failure to report) and its setup extension finished. One still being created waits,
+ * up to a readiness deadline, after which "still creating" is its failure; one being deleted, or
+ * that disappears before it is judged (an overprovisioned extra Azure removes once enough
+ * instances are up), is `gone`: not a failure, and nothing acts on it.
  */
 
 /** What ARM says about one instance (from paged VM + NIC lists, never per-instance calls). */
@@ -37,7 +43,7 @@ export interface InstanceVerdict {
   privateIp: string | null;
   zone: string | null;
   vmSize: string;
-  verdict: 'pass' | 'fail';
+  verdict: 'pass' | 'fail' | 'gone';
   reason: string;
   checks: { power: CheckOutcome; provisioning: CheckOutcome; extension: CheckOutcome; dataDisk: CheckOutcome; page: CheckOutcome; model: CheckOutcome };
 }
@@ -109,6 +115,62 @@ export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefin
     reason: reasons.length ? reasons.join('; ') : 'serves its own page; data disk attached; setup extension succeeded',
     checks,
   };
+}
+
+/** Whether an instance can be judged now: `coming` (still being set up), `going` (being deleted) or `ready`. */
+export interface Readiness {
+  state: 'ready' | 'coming' | 'going';
+  reason: string;
+}
+
+export function readinessOf(facts: Pick<InstanceFacts, 'provisioningState' | 'powerState' | 'extensions'>): Readiness {
+  const provisioning = facts.provisioningState.toLowerCase();
+  if (provisioning === 'deleting') return { state: 'going', reason: 'being deleted (provisioning state Deleting)' };
+  if (provisioning === 'failed') return { state: 'ready', reason: 'provisioning failed' };
+  if (provisioning !== 'succeeded') return { state: 'coming', reason: `provisioning state ${facts.provisioningState}` };
+  // Extension codes: ProvisioningState/succeeded, …/failed[/code] (finished) or …/transitioning (still running).
+  const unfinished = facts.extensions.find((e) => !/^ProvisioningState\/(succeeded|failed)/i.test(e.code));
+  if (unfinished) return { state: 'coming', reason: `setup extension ${unfinished.name} ${unfinished.code}` };
+  if (facts.extensions.length === 0) return { state: 'coming', reason: 'no setup extension status reported yet' };
+  if (facts.powerState && /^PowerState\/starting$/i.test(facts.powerState)) return { state: 'coming', reason: facts.powerState };
+  return { state: 'ready', reason: 'provisioning succeeded and the setup extension finished' };
+}
+
+/** An instance that left before it was judged (listed earlier, gone now — or being deleted). */
+export function goneVerdict(instance: Pick<InstanceVerdict, 'instanceId'> & Partial<Pick<InstanceVerdict, 'computerName' | 'privateIp' | 'zone' | 'vmSize'>>, reason: string): InstanceVerdict {
+  return {
+    instanceId: instance.instanceId,
+    computerName: instance.computerName ?? '',
+    privateIp: instance.privateIp ?? null,
+    zone: instance.zone ?? null,
+    vmSize: instance.vmSize ?? '',
+    verdict: 'gone',
+    reason,
+    checks: { power: 'skipped', provisioning: 'skipped', extension: 'skipped', dataDisk: 'skipped', page: 'skipped', model: 'skipped' },
+  };
+}
+
+/**
+ * The verdict for an instance not ready at its readiness deadline: it failed to come up in time.
+ * The deadline counts from when the verification first saw the instance.
+ */
+export function notReadyVerdict(facts: InstanceFacts, readiness: Readiness, waitedSeconds: number): InstanceVerdict {
+  return {
+    instanceId: facts.instanceId,
+    computerName: facts.computerName,
+    privateIp: facts.privateIp,
+    zone: facts.zone,
+    vmSize: facts.vmSize,
+    verdict: 'fail',
+    reason: `provisioning: not ready after ${waitedSeconds} s (readiness deadline): ${readiness.reason}`,
+    checks: { power: 'skipped', provisioning: 'fail', extension: 'skipped', dataDisk: 'skipped', page: 'skipped', model: 'skipped' },
+  };
+}
+
+/** Readiness polling: every `pollSeconds` until `deadlineSeconds` (pure arithmetic, so it is tested). */
+export function readinessPolling(deadlineSeconds: number): { deadlineSeconds: number; pollSeconds: number } {
+  // About sixty looks over the deadline, never more often than every 2 s nor less than every 15 s.
+  return { deadlineSeconds, pollSeconds: Math.min(15, Math.max(2, Math.round(deadlineSeconds / 60))) };
 }
 
 export interface FrontEndVerdict {

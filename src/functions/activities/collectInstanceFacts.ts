@@ -11,6 +11,8 @@ export interface CollectedFacts extends ScaleSetFacts {
   publicFrontEndUrl: string | null;
   /** The URL this process reaches the front end at (differs from the public one only in the local cloud). */
   frontEndUrl: string | null;
+  /** FRIDAY_READINESS_DEADLINE_SECONDS, handed to the verification through its history (orchestrations read no settings). */
+  readinessDeadlineSeconds?: number;
 }
 
 export interface FactsInput {
@@ -33,7 +35,7 @@ export async function collectInstanceFactsWith(input: FactsInput, options: { rea
     const facts = await collectScaleSetFacts(clients, { ...input, ...options });
     const ip = await frontEndAddress(clients, { resourceGroup: input.resourceGroup, publicIpId: input.frontEndPublicIpId, backendPoolIds: facts.backendPoolIds });
     const frontEndUrl = ip ? `${(await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL, [`${ip}:80`])).origin(ip)}/` : null;
-    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl };
+    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl, readinessDeadlineSeconds: settings.FRIDAY_READINESS_DEADLINE_SECONDS };
   });
 }
 

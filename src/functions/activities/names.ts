@@ -15,6 +15,11 @@ export const ACTIVITY = {
   listStaleInstances: 'listStaleInstances',
   upgradeInstanceBatch: 'upgradeInstanceBatch',
   recordRun: 'recordRun',
+  repairTargets: 'repairTargets',
+  reserveRepairs: 'reserveRepairs',
+  listKeptEvents: 'listKeptEvents',
+  dropKeptEvents: 'dropKeptEvents',
+  handOverEvents: 'handOverEvents',
 } as const;
 
 export const ORCHESTRATOR = {
@@ -24,4 +29,5 @@ export const ORCHESTRATOR = {
   watchScaleSet: 'watchScaleSet',
   evaluateSchedules: 'evaluateSchedules',
   applySchedule: 'applySchedule',
+  handOverScaleEvents: 'handOverScaleEvents',
 } as const;

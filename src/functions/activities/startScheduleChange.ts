@@ -1,8 +1,11 @@
 import type { InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
+import { scrubSecrets } from '../../azure/armErrors';
+import { saveRunRecord } from '../../azure/runReports';
 import { changeInstanceId } from '../../domain/changeLock';
+import { deferredRunRecord } from '../../domain/fleet/runRecord';
 import { loadSettings } from '../../settings';
-import { runningInstance } from '../http/problemResponse';
+import { startUnderLock } from '../http/problemResponse';
 import { ACTIVITY, ORCHESTRATOR } from './names';
 import type { ApplyScheduleInput } from '../orchestrators/applySchedule';
 import { durableClient, durableClientInput, registerActivity } from '../durable';
@@ -13,8 +16,11 @@ export const ROLLED_BACK_HOLD_MINUTES = 60;
 export interface StartedChange {
   status: 'started' | 'busy' | 'held';
   instanceId: string;
-  /** When busy: the lock holder's runtime status. */
+  /** When busy: the lock holder's runtime status and orchestration name. */
   runningStatus?: string;
+  runningName?: string;
+  /** When busy: the record kept of the deferred change (null if storage refused it). */
+  deferredRecord?: string | null;
   /** When held: why. */
   detail?: string;
 }
@@ -22,7 +28,9 @@ export interface StartedChange {
 /**
  * Starts the schedule change for one scale set under its change lock id. If another change holds
  * the lock (a deployment, scaling, an Event Grid repair, an earlier schedule run) nothing is
- * started: the evaluation reports `busy` and the next timer tick tries again.
+ * started: the evaluation reports `busy`, the next timer tick tries again, and the deferral is kept
+ * as a run record (`outcome: "deferred"`, naming what held the lock) — the evaluation's own output
+ * is overwritten by the next evaluation, so it cannot be the only trace.
  */
 export async function startScheduleChange(
   input: ApplyScheduleInput & { changes: Array<{ field: string; to: number | string }> },
@@ -31,21 +39,29 @@ export async function startScheduleChange(
   const settings = loadSettings();
   const client = durableClient(context);
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName });
-  const running = await runningInstance(client, instanceId);
-  if (running) return { status: 'busy', instanceId, runningStatus: running.runtimeStatus };
   if (input.trigger === 'timer') {
     const held = await heldAfterRollback(client, instanceId, input);
     if (held) return { status: 'held', instanceId, detail: held };
   }
-  const { changes: _changes, ...rest } = input;
+  const { changes, ...rest } = input;
   const applyInput: ApplyScheduleInput = rest;
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.applySchedule, instanceId, input: applyInput });
+  if (start.started) return { status: 'started', instanceId };
+  const record = deferredRunRecord({
+    scaleSet: { resourceGroup: input.resourceGroup, name: input.scaleSetName },
+    lockId: instanceId,
+    at: new Date(input.evaluatedAt),
+    trigger: input.trigger,
+    changes,
+    heldBy: { instanceId, name: start.name, runtimeStatus: start.runtimeStatus },
+  });
+  let deferredRecord: string | null = null;
   try {
-    await client.startNew(ORCHESTRATOR.applySchedule, { instanceId, input: applyInput });
-  } catch {
-    // Lost a race with another start under the same id.
-    return { status: 'busy', instanceId };
+    deferredRecord = await saveRunRecord(settings, record);
+  } catch (error) {
+    context.warn(`deferred schedule change for ${input.resourceGroup}/${input.scaleSetName} not recorded: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
   }
-  return { status: 'started', instanceId };
+  return { status: 'busy', instanceId, runningStatus: start.runtimeStatus, runningName: start.name, deferredRecord };
 }
 
 /**

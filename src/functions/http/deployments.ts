@@ -14,7 +14,7 @@ import { parseDeploymentSpec, type DeploymentSpec } from '../../domain/deploymen
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { DeployTierInput } from '../orchestrators/deployTier';
-import { badRequest, busy, readJson, runningInstance } from './problemResponse';
+import { badRequest, busy, readJson, startUnderLock } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 async function dryRunPlan(spec: DeploymentSpec): Promise<HttpResponseInit> {
@@ -48,9 +48,9 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   const settings = loadSettings();
   const client = durableClient(context);
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
-  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
   const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID };
-  await client.startNew(ORCHESTRATOR.deployTier, { instanceId, input });
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.deployTier, instanceId, input });
+  if (!start.started) return busy(request, client, instanceId, start);
   context.log(`deployment ${instanceId} started for ${spec.resourceGroup}/${spec.scaleSet.name}`);
   return client.createCheckStatusResponse(request, instanceId);
 }

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import type { z } from 'zod';
+import { holdsLock } from '../../domain/changeLock';
 
 /** 400 with every problem listed. */
 export function badRequest(error: string, problems: string[]): HttpResponseInit {
@@ -31,20 +32,47 @@ export async function parseBody<T extends z.ZodTypeAny>(request: HttpRequest, sc
   return { ok: true, value: parsed.data };
 }
 
-/** The running instance under this id, if any (one change at a time per scale set). */
-export async function runningInstance(client: DurableClient, instanceId: string): Promise<{ runtimeStatus: string } | undefined> {
+/** The run holding this id, if any (one change at a time per scale set; `Suspended` holds it too). */
+export async function runningInstance(client: DurableClient, instanceId: string): Promise<{ runtimeStatus: string; name: string } | undefined> {
   try {
     const status = await client.getStatus(instanceId);
-    return ['Running', 'Pending', 'ContinuedAsNew'].includes(String(status.runtimeStatus)) ? { runtimeStatus: String(status.runtimeStatus) } : undefined;
+    return holdsLock(String(status.runtimeStatus)) ? { runtimeStatus: String(status.runtimeStatus), name: status.name } : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function busy(request: HttpRequest, client: DurableClient, instanceId: string): HttpResponseInit {
+export type LockedStart = { started: true; instanceId: string } | { started: false; instanceId: string; runtimeStatus: string; name: string };
+
+/**
+ * Starts an orchestration under a lock id, race-safe: two starters may both see the lock free, but
+ * the runtime accepts only one start of a running id; the one that lost reads who holds it and says
+ * so (a 409 for callers, never a 500). Any other failure to start is thrown.
+ */
+export async function startUnderLock(client: DurableClient, options: { orchestrator: string; instanceId: string; input: unknown }): Promise<LockedStart> {
+  const { instanceId } = options;
+  const holder = await runningInstance(client, instanceId);
+  if (holder) return { started: false, instanceId, ...holder };
+  try {
+    await client.startNew(options.orchestrator, { instanceId, input: options.input });
+    return { started: true, instanceId };
+  } catch (error) {
+    const winner = await runningInstance(client, instanceId);
+    if (winner) return { started: false, instanceId, ...winner };
+    throw error;
+  }
+}
+
+export function busy(request: HttpRequest, client: DurableClient, instanceId: string, holder?: { runtimeStatus: string; name: string }): HttpResponseInit {
   const links = client.createHttpManagementPayload(instanceId);
   return {
     status: 409,
-    jsonBody: { error: 'ScaleSetBusy', message: 'Another change is running on this scale set; try again when it has finished.', runningInstanceId: instanceId, statusQueryGetUri: links.statusQueryGetUri },
+    jsonBody: {
+      error: 'ScaleSetBusy',
+      message: 'Another change is running on this scale set; try again when it has finished.',
+      runningInstanceId: instanceId,
+      ...(holder ? { runningName: holder.name, runningStatus: holder.runtimeStatus } : {}),
+      statusQueryGetUri: links.statusQueryGetUri,
+    },
   };
 }

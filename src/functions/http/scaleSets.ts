@@ -10,7 +10,7 @@ import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { ScaleScaleSetInput } from '../orchestrators/scaleScaleSet';
 import type { VerifyScaleSetInput } from '../orchestrators/verifyScaleSet';
-import { badRequest, busy, parseBody, runningInstance } from './problemResponse';
+import { badRequest, busy, parseBody, startUnderLock } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 const bodies = lazySchema((z) => {
@@ -24,7 +24,8 @@ function resourceGroupOf(body: { resourceGroup?: string }, request: HttpRequest)
 
 /**
  * The shared start sequence: validate, find the resource group, refuse while the lock's run is
- * busy, start the orchestration under the lock id, answer with the check-status body.
+ * busy (race-safe: a start that lost to another answers 409 too), start the orchestration under
+ * the lock id, answer with the check-status body.
  */
 async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   request: HttpRequest;
@@ -44,9 +45,9 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   const scaleSetName = request.params.name ?? '';
   const client = durableClient(context);
   const instanceId = options.lockId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
-  if (await runningInstance(client, instanceId)) return busy(request, client, instanceId);
   const input = options.input({ resourceGroup, scaleSetName, body: body.value });
-  await client.startNew(options.orchestrator, { instanceId, input });
+  const start = await startUnderLock(client, { orchestrator: options.orchestrator, instanceId, input });
+  if (!start.started) return busy(request, client, instanceId, start);
   return client.createCheckStatusResponse(request, instanceId);
 }
 

@@ -8,7 +8,7 @@ import { SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { lazySchema } from '../../domain/validation';
 import { ORCHESTRATOR } from '../activities/names';
 import type { EvaluateSchedulesInput } from '../orchestrators/evaluateSchedules';
-import { busy, parseBody, runningInstance } from './problemResponse';
+import { busy, parseBody, startUnderLock } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 const body = lazySchema((z) => z.object({ dryRun: z.boolean().default(false) }).strict());
@@ -17,9 +17,9 @@ export async function evaluateSchedulesNow(request: HttpRequest, context: Invoca
   const parsed = await parseBody(request, body(), { allowEmpty: true });
   if (!parsed.ok) return parsed.response;
   const client = durableClient(context);
-  if (await runningInstance(client, SCHEDULE_EVALUATION_ID)) return busy(request, client, SCHEDULE_EVALUATION_ID);
   const input: EvaluateSchedulesInput = { trigger: 'http', dryRun: parsed.value.dryRun };
-  await client.startNew(ORCHESTRATOR.evaluateSchedules, { instanceId: SCHEDULE_EVALUATION_ID, input });
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.evaluateSchedules, instanceId: SCHEDULE_EVALUATION_ID, input });
+  if (!start.started) return busy(request, client, SCHEDULE_EVALUATION_ID, start);
   return client.createCheckStatusResponse(request, SCHEDULE_EVALUATION_ID);
 }
 

@@ -43,8 +43,8 @@ export interface DeploymentReport {
   scaleSet: { resourceGroup: string; name: string };
   frontEndUrl: string | null;
   publicFrontEndUrl: string | null;
-  instances: Array<{ instanceId: string; computerName: string; privateIp: string | null; zone: string | null; verdict: 'pass' | 'fail'; reason: string }>;
-  totals: { instances: number; passed: number; failed: number };
+  instances: Array<{ instanceId: string; computerName: string; privateIp: string | null; zone: string | null; verdict: 'pass' | 'fail' | 'gone'; reason: string }>;
+  totals: { instances: number; passed: number; failed: number; gone?: number };
   steps: StepRecord[];
   armWrites: number;
   plannedWrites: Array<{ step: string; action: string; kind: string; name: string; reason: string }>;

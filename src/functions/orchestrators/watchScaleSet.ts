@@ -1,35 +1,48 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment -- durable-functions types every `yield` result as any; each is annotated */
 /**
  * Reacts to scale events: one run at a time per scale set (it runs under the scale set's change
- * lock id), verifying every instance not yet verified, repairing failures (reimage, then replace,
- * within limits), and — if more events arrived meanwhile — going round again, so a burst always
- * ends with the latest state verified. State carries over with continue-as-new (small history).
+ * lock id). Each round it takes the events kept for the scale set (azure/scaleSetState.ts: kept
+ * durably as they arrive, whatever run held the lock), verifies the instances — each judged only
+ * once ready; those that leave first are `gone` — and looks again at failing ones before calling
+ * a failure real (FRIDAY_REPAIR_CONFIRMATIONS looks, FRIDAY_REPAIR_CONFIRM_SECONDS apart: a
+ * flapping instance is not repaired). Confirmed failures are repaired in small batches, each
+ * decided against the durable repair budget and the instances listed as active right before
+ * acting, and only while the scale set still carries friday-fleet's mark. The round's events are
+ * then removed from the store — its report lists every one — and if more arrived meanwhile, it
+ * goes round again (continue-as-new, small history), so a burst ends with the latest state verified.
  */
 import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
-import { planRepairs, type RepairHistoryEntry } from '../../domain/repair/planRepairs';
+import type { RepairTargets } from '../../azure/managedScaleSets';
+import type { KeptEvent } from '../../azure/scaleSetState';
+import type { RepairDecision } from '../../domain/repair/planRepairs';
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
+import type { ReserveRepairsInput } from '../activities/reserveRepairs';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
-import { armActivity } from './armActivity';
+import { armActivity, armRetry } from './armActivity';
 import { registerOrchestration } from '../durable';
 
 export interface WatchInput {
   resourceGroup: string;
   scaleSetName: string;
-  reasons: string[];
-  /** Instances verified as passing (skipped next round unless an event names them). */
+  /** Instances verified as passing (not reported again next round unless an event names them). */
   verified: string[];
-  repairHistory: RepairHistoryEntry[];
-  limits: { maxRepairsPerHour: number; minHealthy: number };
   actions: WatchAction[];
   rounds: number;
+  /** Consecutive failed looks before a repair, and the seconds between looks (from the app settings). */
+  confirm: { confirmations: number; spacingSeconds: number };
   /** How long to wait for further events before finishing, in seconds. */
   settleSeconds?: number;
-  /** Event Grid event ids already handled (the last 500): at-least-once redeliveries are dropped. */
+  /** Event ids already handled (the last 500): at-least-once redeliveries change nothing. */
   seenEventIds?: string[];
+  /** Every event this run has accounted for so far (earlier generations included). */
+  events?: HandledEvent[];
+  /** How many events this run has accounted for (listed or not). */
+  eventsCounted?: number;
+  reasons?: string[];
 }
 
 export interface WatchAction {
@@ -39,120 +52,177 @@ export interface WatchAction {
   result: string;
 }
 
-export interface RecheckEvent {
+/** An event as the run's report accounts for it. */
+export interface HandledEvent {
+  eventId: string;
   reason: string;
-  instanceId?: string;
-  /** The Event Grid event id, when the recheck comes from one. */
-  eventId?: string;
+  receivedAt: string;
+  /** The round (1-based) that handled it. */
+  round: number;
+  /** A redelivery of an event already handled: nothing more done for it. */
+  duplicate?: true;
 }
 
 const SEEN_EVENT_IDS = 500;
-/** Events arriving during a round are collected for at most this many waits before going round again. */
-const MAX_COLLECT_WAITS = 10;
+/** Events listed in the report; a storm beyond this is counted, not listed one by one. */
+const LISTED_EVENTS = 2000;
+/** Repair batches per round (each at most 20 % of the capacity). */
+const MAX_REPAIR_BATCHES = 10;
 
 export const watchScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<WatchInput>();
   const now = (): string => context.df.currentUtcDateTime.toISOString();
+  const round = input.rounds + 1;
   const actions = [...input.actions];
-  const history = [...input.repairHistory];
   const verifiedSet = new Set(input.verified);
   const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
-  context.df.setCustomStatus({ step: 'verify', round: input.rounds + 1, reasons: input.reasons.slice(-5) });
+  const seen = new Set(input.seenEventIds ?? []);
+  const handled = [...(input.events ?? [])];
+  let eventsCounted = input.eventsCounted ?? handled.length;
+  context.df.setCustomStatus({ step: 'events', round });
 
+  // The events waiting for this scale set: this round accounts for them.
+  const kept: KeptEvent[] = yield context.df.callActivityWithRetry(ACTIVITY.listKeptEvents, armRetry(), target);
+  const fresh = kept.filter((e) => !seen.has(e.eventId));
+  for (const e of kept) {
+    eventsCounted += 1;
+    if (handled.length < LISTED_EVENTS) handled.push({ eventId: e.eventId, reason: e.reason, receivedAt: e.receivedAt, round, ...(seen.has(e.eventId) ? { duplicate: true as const } : {}) });
+    seen.add(e.eventId);
+  }
+  const reasons = [...(input.reasons ?? []), ...fresh.map((e) => e.reason)].slice(-20);
+  for (const e of fresh) if (e.instanceId) verifiedSet.delete(e.instanceId);
+
+  let verifyCalls = 0;
   const verify = function* (ids?: string[]): Generator<df.Task, VerificationReport, VerificationReport> {
     const verifyInput: VerifyScaleSetInput = { ...target, ...(ids ? { instanceIds: ids } : {}) };
-    return yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-v${input.rounds}-${actions.length}`);
+    return yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-v${input.rounds}-${verifyCalls++}`);
   };
 
-  const report: VerificationReport = yield* verify();
-  const pending = report.instances.filter((i) => !verifiedSet.has(i.instanceId) || i.verdict === 'fail');
-  for (const i of pending) actions.push({ at: now(), instanceId: i.instanceId, action: 'verify', result: `${i.verdict}: ${i.reason}` });
-  let failing: InstanceVerdict[] = report.instances.filter((i) => i.verdict === 'fail');
-  for (const i of report.instances) if (i.verdict === 'pass') verifiedSet.add(i.instanceId);
-  let healthy = report.totals.passed;
   // The verdict each instance ends this round with (after repairs), for the run's record.
-  const finalVerdicts = new Map(report.instances.map((i) => [i.instanceId, i]));
-
-  // Repair: reimage, verify; still failing → replace, verify the replacement.
-  for (let pass = 0; pass < 2 && failing.length > 0; pass++) {
-    const decisions = planRepairs({ verdicts: failing, healthy, history, now: context.df.currentUtcDateTime, limits: input.limits });
-    for (const d of decisions.filter((x) => x.action === 'none')) actions.push({ at: now(), instanceId: d.instanceId, action: 'none', result: d.reason });
-    const next: InstanceVerdict[] = [];
-    for (const action of ['reimage', 'replace'] as const) {
-      const ids = decisions.filter((d) => d.action === action).map((d) => d.instanceId);
-      if (ids.length === 0) continue;
-      context.df.setCustomStatus({ step: action, instances: ids });
-      const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* armActivity(context, ACTIVITY.repairInstances, { ...target, action, instanceIds: ids });
-      if (!repaired.ok) throw new Error(failureText(repaired));
-      for (const id of ids) history.push({ instanceId: id, action, at: now() });
-      const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
-      const after: VerificationReport = yield* verify(checkIds);
-      if (action === 'replace') for (const id of ids) finalVerdicts.delete(id);
-      for (const i of after.instances) {
-        finalVerdicts.set(i.instanceId, i);
-        const replacedBy = action === 'replace' ? ` (replaces ${ids.join(', ')})` : '';
-        actions.push({ at: now(), instanceId: i.instanceId, action, result: `${i.verdict}${replacedBy}: ${i.reason}` });
-        if (i.verdict === 'pass') {
-          verifiedSet.add(i.instanceId);
-          healthy += 1;
-        } else next.push(i);
-      }
-      for (const id of ids) if (action === 'replace') verifiedSet.delete(id);
+  const finalVerdicts = new Map<string, InstanceVerdict>();
+  let stillFailing: InstanceVerdict[] = [];
+  let lastReport: VerificationReport | undefined;
+  // A round started only by redeliveries has nothing new to look at.
+  if (fresh.length > 0 || input.rounds === 0) {
+    context.df.setCustomStatus({ step: 'verify', round, reasons: reasons.slice(-5) });
+    const report: VerificationReport = yield* verify();
+    lastReport = report;
+    for (const i of report.instances) {
+      finalVerdicts.set(i.instanceId, i);
+      if (!verifiedSet.has(i.instanceId) || i.verdict !== 'pass') actions.push({ at: now(), instanceId: i.instanceId, action: 'verify', result: `${i.verdict}: ${i.reason}` });
+      if (i.verdict === 'pass') verifiedSet.add(i.instanceId);
+      else verifiedSet.delete(i.instanceId);
     }
-    failing = next;
+
+    // Confirm: a failure is real only if it is still there on every look, spaced over a window.
+    let failing = report.instances.filter((i) => i.verdict === 'fail');
+    const looks = Math.max(1, input.confirm.confirmations);
+    for (let look = 2; look <= looks && failing.length > 0; look++) {
+      context.df.setCustomStatus({ step: 'confirm', round, look, of: looks, instances: failing.map((f) => f.instanceId) });
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.confirm.spacingSeconds * 1000));
+      const again: VerificationReport = yield* verify(failing.map((f) => f.instanceId));
+      const next: InstanceVerdict[] = [];
+      for (const i of again.instances) {
+        finalVerdicts.set(i.instanceId, i);
+        const result = i.verdict === 'pass' ? `pass on look ${look} of ${looks} after failing: not repaired` : `${i.verdict} (look ${look} of ${looks}): ${i.reason}`;
+        actions.push({ at: now(), instanceId: i.instanceId, action: 'verify', result });
+        if (i.verdict === 'pass') verifiedSet.add(i.instanceId);
+        if (i.verdict === 'fail') next.push(i);
+      }
+      failing = next;
+    }
+
+    // Repair confirmed failures, a batch at a time.
+    let healthy = [...finalVerdicts.values()].filter((v) => v.verdict === 'pass').length;
+    let remaining = failing.map((f) => ({ instanceId: f.instanceId, reason: f.reason }));
+    for (let batch = 0; batch < MAX_REPAIR_BATCHES && remaining.length > 0; batch++) {
+      // Right before acting: still ours? which instances are active now?
+      const targets: StepOutcome<RepairTargets> = yield* armActivity(context, ACTIVITY.repairTargets, target);
+      if (!targets.ok) throw new Error(failureText(targets));
+      if (!targets.value.managed) {
+        for (const f of remaining) actions.push({ at: now(), instanceId: f.instanceId, action: 'none', result: 'the scale set no longer carries the managed-by: friday-fleet mark: no repair' });
+        break;
+      }
+      const reserveInput: ReserveRepairsInput = { ...target, failing: remaining, active: targets.value.active, capacity: targets.value.capacity, healthy, now: now(), reservationKey: `${round}-${batch}` };
+      const { decisions }: { decisions: RepairDecision[] } = yield context.df.callActivityWithRetry(ACTIVITY.reserveRepairs, armRetry(), reserveInput);
+      const waiting = decisions.filter((d) => d.action === 'none' && d.nextBatch);
+      for (const d of decisions.filter((x) => x.action === 'none' && !x.nextBatch)) actions.push({ at: now(), instanceId: d.instanceId, action: 'none', result: d.reason });
+      const next: Array<{ instanceId: string; reason: string }> = [];
+      let acted = 0;
+      for (const action of ['reimage', 'replace'] as const) {
+        const ids = decisions.filter((d) => d.action === action).map((d) => d.instanceId);
+        if (ids.length === 0) continue;
+        acted += ids.length;
+        context.df.setCustomStatus({ step: action, round, batch: batch + 1, instances: ids });
+        const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* armActivity(context, ACTIVITY.repairInstances, { ...target, action, instanceIds: ids });
+        if (!repaired.ok) throw new Error(failureText(repaired));
+        const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
+        const after: InstanceVerdict[] = checkIds.length ? (yield* verify(checkIds)).instances : [];
+        if (action === 'replace') for (const id of ids) {
+          finalVerdicts.delete(id);
+          verifiedSet.delete(id);
+        }
+        for (const i of after) {
+          finalVerdicts.set(i.instanceId, i);
+          const replacedBy = action === 'replace' ? ` (replaces ${ids.join(', ')})` : '';
+          actions.push({ at: now(), instanceId: i.instanceId, action, result: `${i.verdict}${replacedBy}: ${i.reason}` });
+          if (i.verdict === 'pass') {
+            verifiedSet.add(i.instanceId);
+            healthy += 1;
+          } else if (i.verdict === 'fail' && action === 'reimage') next.push({ instanceId: i.instanceId, reason: i.reason });
+        }
+      }
+      if (acted === 0) {
+        for (const d of waiting) actions.push({ at: now(), instanceId: d.instanceId, action: 'none', result: d.reason });
+        break;
+      }
+      remaining = [...next, ...waiting.map((d) => ({ instanceId: d.instanceId, reason: remaining.find((r) => r.instanceId === d.instanceId)?.reason ?? d.reason }))];
+    }
+    stillFailing = [...finalVerdicts.values()].filter((v) => v.verdict === 'fail');
   }
 
-  // More events while we worked? Collect them until they stop for a moment (redeliveries of
-  // events already handled are dropped), then go round again to verify the latest state.
-  const seen = new Set(input.seenEventIds ?? []);
-  const fresh: RecheckEvent[] = [];
-  for (let waits = 0; waits < MAX_COLLECT_WAITS; waits++) {
-    const recheck = context.df.waitForExternalEvent('recheck');
-    const settle = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 2) * 1000));
-    const winner: unknown = yield context.df.Task.any([recheck, settle]);
-    if (winner !== recheck) break;
-    if (!settle.isCompleted) settle.cancel();
-    const event = (recheck.result as RecheckEvent | undefined) ?? { reason: 'recheck' };
-    if (event.eventId && seen.has(event.eventId)) continue;
-    if (event.eventId) seen.add(event.eventId);
-    fresh.push(event);
-  }
-  const seenEventIds = [...seen].slice(-SEEN_EVENT_IDS);
+  // The round has accounted for its events: they leave the store.
+  if (kept.length > 0) yield context.df.callActivityWithRetry(ACTIVITY.dropKeptEvents, armRetry(), { names: kept.map((e) => e.name) });
+
+  // More events while we worked? Let a burst settle, then look at the store again.
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 2) * 1000));
+  const waitingNow: KeptEvent[] = yield context.df.callActivityWithRetry(ACTIVITY.listKeptEvents, armRetry(), target);
   const state: WatchInput = {
     ...input,
     verified: [...verifiedSet].sort((a, b) => Number(a) - Number(b)),
-    repairHistory: history.filter((h) => Date.parse(h.at) > context.df.currentUtcDateTime.getTime() - 3600_000),
     actions: actions.slice(-200),
-    rounds: input.rounds + 1,
-    seenEventIds,
+    rounds: round,
+    seenEventIds: [...seen].slice(-SEEN_EVENT_IDS),
+    events: handled,
+    eventsCounted,
+    reasons,
   };
-  if (fresh.length > 0) {
-    const named = new Set(fresh.map((e) => e.instanceId).filter((id): id is string => id !== undefined));
-    state.verified = state.verified.filter((id) => !named.has(id));
-    state.reasons = [...input.reasons, ...fresh.map((e) => e.reason)].slice(-20);
+  if (waitingNow.length > 0) {
     context.df.continueAsNew(state);
     return undefined;
   }
-  const finalFailing = failing.map((f) => ({ instanceId: f.instanceId, reason: f.reason }));
-  context.df.setCustomStatus({ step: 'done', rounds: state.rounds, failing: finalFailing.length });
+  const finalFailing = stillFailing.map((f) => ({ instanceId: f.instanceId, reason: f.reason }));
+  context.df.setCustomStatus({ step: 'done', rounds: round, failing: finalFailing.length });
   const instances = [...finalVerdicts.values()].sort((a, b) => Number(a.instanceId) - Number(b.instanceId));
   const passed = instances.filter((i) => i.verdict === 'pass').length;
+  const failed = instances.filter((i) => i.verdict === 'fail').length;
   return {
     kind: 'watch',
     outcome: finalFailing.length === 0 ? 'succeeded' : 'failed',
-    reason: `scale events: ${state.reasons.slice(-3).join('; ')}`,
-    scaleSet: target,
-    rounds: state.rounds,
-    reasons: state.reasons,
+    reason: `scale events: ${reasons.slice(-3).join('; ') || 'redeliveries only'}`,
+    scaleSet: { resourceGroup: input.resourceGroup, name: input.scaleSetName },
+    rounds: round,
+    reasons,
     actions: state.actions,
     failing: finalFailing,
-    repairHistory: state.repairHistory,
     verified: state.verified,
-    seenEventIds,
+    seenEventIds: state.seenEventIds,
+    events: handled,
+    eventsCounted,
     instances,
-    totals: { instances: instances.length, passed, failed: instances.length - passed },
+    totals: { instances: instances.length, passed, failed, gone: instances.length - passed - failed },
     verifiedAt: context.df.currentUtcDateTime.toISOString(),
-    lastReport: report,
+    ...(lastReport ? { lastReport } : {}),
   };
 };
 

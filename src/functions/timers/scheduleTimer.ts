@@ -7,7 +7,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
-import { runningInstance } from '../http/problemResponse';
+import { startUnderLock } from '../http/problemResponse';
 import type { EvaluateSchedulesInput } from '../orchestrators/evaluateSchedules';
 import { durableClient, durableClientInput } from '../durable';
 
@@ -15,12 +15,12 @@ export async function scheduleTimer(timer: Timer, context: InvocationContext): P
   const settings = loadSettings();
   if (!settings.FRIDAY_SCHEDULES && !settings.FRIDAY_SCHEDULES_BLOB) return; // no schedules configured: nothing to read, nothing to write
   const client = durableClient(context);
-  if (await runningInstance(client, SCHEDULE_EVALUATION_ID)) {
-    context.log('schedule evaluation still running: this tick is skipped');
+  const input: EvaluateSchedulesInput = { trigger: 'timer' };
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.evaluateSchedules, instanceId: SCHEDULE_EVALUATION_ID, input });
+  if (!start.started) {
+    context.log(`schedule evaluation still ${start.runtimeStatus}: this tick is skipped`);
     return;
   }
-  const input: EvaluateSchedulesInput = { trigger: 'timer' };
-  await client.startNew(ORCHESTRATOR.evaluateSchedules, { instanceId: SCHEDULE_EVALUATION_ID, input });
   context.log(`schedule evaluation started${timer.isPastDue ? ' (past due)' : ''}`);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedPage, judgeFrontEnd, judgeInstance, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
+import { expectedPage, goneVerdict, judgeFrontEnd, judgeInstance, notReadyVerdict, readinessOf, readinessPolling, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
 
 const facts = (over: Partial<InstanceFacts> = {}): InstanceFacts => ({
   instanceId: '3',
@@ -67,5 +67,33 @@ describe('judgeFrontEnd', () => {
     const partial = Array.from({ length: 9 }, () => ({ status: 200, host: 'FRIDAY000000' }));
     expect(judgeFrontEnd({ url: 'http://x/', answers: partial, instanceNames: names, passingNames: names }).reason).toContain('reached 1 of 3');
     expect(judgeFrontEnd({ url: null, answers: [], instanceNames: names, passingNames: names }).verdict).toBe('skipped');
+  });
+});
+
+describe('readiness: judged only once Azure says ready', () => {
+  const base = { provisioningState: 'Succeeded', powerState: 'PowerState/running', extensions: [{ name: 'setup', code: 'ProvisioningState/succeeded' }] };
+  it('waits for instances still coming: creating, updating, extension running or not reported, starting', () => {
+    expect(readinessOf({ ...base, provisioningState: 'Creating' })).toEqual({ state: 'coming', reason: 'provisioning state Creating' });
+    expect(readinessOf({ ...base, provisioningState: 'Updating' }).state).toBe('coming');
+    expect(readinessOf({ ...base, extensions: [{ name: 'setup', code: 'ProvisioningState/transitioning' }] })).toEqual({ state: 'coming', reason: 'setup extension setup ProvisioningState/transitioning' });
+    expect(readinessOf({ ...base, extensions: [] }).state).toBe('coming');
+    expect(readinessOf({ ...base, powerState: 'PowerState/starting' }).state).toBe('coming');
+  });
+  it('judges finished ones (failed ones too: there is a failure to report) and sees deleting ones as going', () => {
+    expect(readinessOf(base).state).toBe('ready');
+    expect(readinessOf({ ...base, provisioningState: 'Failed', extensions: [{ name: 'setup', code: 'ProvisioningState/failed/1' }] }).state).toBe('ready');
+    expect(readinessOf({ ...base, extensions: [{ name: 'setup', code: 'ProvisioningState/failed/1' }] }).state).toBe('ready');
+    expect(readinessOf({ ...base, provisioningState: 'Deleting' }).state).toBe('going');
+  });
+  it('reports a vanished instance as gone (not a failure) and one still coming at its deadline as a failure saying so', () => {
+    const gone = goneVerdict({ instanceId: '7' }, 'disappeared before it was ready');
+    expect(gone).toMatchObject({ instanceId: '7', verdict: 'gone', reason: 'disappeared before it was ready' });
+    const late = notReadyVerdict({ instanceId: '3', computerName: 'FRIDAY000003', zone: null, privateIp: null, vmSize: 'x', latestModelApplied: true, provisioningState: 'Creating', powerState: null, extensions: [], dataDiskLuns: [] }, { state: 'coming', reason: 'provisioning state Creating' }, 1800);
+    expect(late).toMatchObject({ verdict: 'fail', reason: 'provisioning: not ready after 1800 s (readiness deadline): provisioning state Creating' });
+  });
+  it('polls about sixty times over the deadline, between every 2 and every 15 seconds', () => {
+    expect(readinessPolling(1800)).toEqual({ deadlineSeconds: 1800, pollSeconds: 15 });
+    expect(readinessPolling(120).pollSeconds).toBe(2);
+    expect(readinessPolling(600).pollSeconds).toBe(10);
   });
 });
