@@ -2,7 +2,7 @@
  * The Functions runner killed (SIGKILL) at seeded random points of a real deployment — counted in
  * ARM writes the emulator has seen — and started again on the same data directory: the deployment
  * completes with the same result as an uninterrupted one (outcome, instances, resources), and
- * nothing is duplicated. Azurite and the emulator live in this process; only the runner dies.
+ * nothing is duplicated: the same ARM writes, counted per method and path, as the uninterrupted run. Azurite and the emulator live in this process; only the runner dies.
  * `FRIDAY_SOAK=1` runs more seeds.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -84,6 +84,20 @@ async function resources(rg: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * ARM writes since `seq` by method and path (group name taken out): `PUT …/resourceGroups/RG/…/vmss-friday` → 1.
+ * Compared with the uninterrupted run, a repeated PUT, capacity PATCH or manual-upgrade POST shows.
+ */
+function writesByRequest(since: number, rg: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const group = new RegExp(`/resourceGroups/${rg}(?=/|$)`, 'i');
+  for (const e of emulator.requestLog.entries({ since, writesOnly: true })) {
+    const key = `${e.method} ${(e.path.split('?')[0] ?? '').replace(group, '/resourceGroups/RG')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 const shape = (r: Report) => ({ outcome: r.outcome, totals: r.totals, instances: r.instances.map((i) => `${i.instanceId}:${i.computerName}:${i.zone ?? '-'}:${i.verdict}`) });
 
 beforeAll(async () => {
@@ -102,14 +116,14 @@ afterAll(async () => {
 });
 
 describe('a runner killed during a real deployment', () => {
-  let baseline: { report: Report; resources: string[]; writes: number };
+  let baseline: { report: Report; resources: string[]; writes: number; byRequest: Record<string, number> };
 
   beforeAll(async () => {
     const runner = await startRunner(mkdtempSync(path.join(tmpdir(), 'friday-kill-runner-')));
     const seq = emulator.requestLog.lastSeq;
     const done = await waitDone(runner, await startDeployment(runner, 'rg-kill-baseline'));
     expect(done.runtimeStatus).toBe('Completed');
-    baseline = { report: done.output as Report, resources: (await resources('rg-kill-baseline')).map((r) => r.replace('rg-kill-baseline', 'RG')), writes: emulator.requestLog.entries({ since: seq, writesOnly: true }).length };
+    baseline = { report: done.output as Report, resources: (await resources('rg-kill-baseline')).map((r) => r.replace('rg-kill-baseline', 'RG')), writes: emulator.requestLog.entries({ since: seq, writesOnly: true }).length, byRequest: writesByRequest(seq, 'rg-kill-baseline') };
     expect(baseline.report.outcome).toBe('succeeded');
     expect(baseline.writes).toBeGreaterThan(5);
     await kill(runner);
@@ -135,6 +149,9 @@ describe('a runner killed during a real deployment', () => {
       expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
       expect(shape(done.output as Report)).toEqual(shape(baseline.report));
       expect((await resources(rg)).map((r) => r.replace(rg, 'RG'))).toEqual(baseline.resources);
+      // Nothing duplicated: across both lives of the runner, each write was made as often as in the
+      // uninterrupted run (the activity in flight at the kill re-reads what exists before writing).
+      expect(writesByRequest(seq, rg)).toEqual(baseline.byRequest);
     }, 120_000);
   }
 });
