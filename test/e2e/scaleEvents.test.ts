@@ -37,6 +37,12 @@ async function status(id: string): Promise<Status | undefined> {
   return res.status === 404 ? undefined : ((await res.json()) as Status);
 }
 
+/** Every orchestration run the runner knows (id and start, so a restarted id counts as a new run), sorted. */
+async function instanceIds(): Promise<string[]> {
+  const list = (await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances`)).json()) as Array<{ instanceId: string; createdTime: string }>;
+  return list.map((i) => `${i.instanceId}@${i.createdTime}`).sort();
+}
+
 async function waitFor(predicate: (s: Status | undefined) => boolean, timeoutMs = 60_000): Promise<Status> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -105,6 +111,7 @@ describe('reacting to scale events', () => {
     await waitFor((s) => s?.runtimeStatus === 'Completed');
     const endpoint = `${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`;
     const before = cloud.emulator.requestLog.lastSeq;
+    const runsBefore = await instanceIds();
     const event = (topic: string, subject: string) => ({ id: `forged-${Math.random()}`, topic, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' });
     const sub = cloud.subscriptionId;
     const forged = [
@@ -120,7 +127,10 @@ describe('reacting to scale events', () => {
     expect(badWebhook.status).toBe(400);
     const noToken = await fetch(`${cloud.baseUrl}/api/autoscale-webhook`, { method: 'POST', body: '{}' });
     expect(noToken.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    // Every handler has answered; a run they wrongly started would be in the runner now. Wait until
+    // it has no orchestration or activity work left (no fixed sleep a loaded machine could outrun).
+    await cloud.runner.durableIdle();
+    expect(await instanceIds()).toEqual(runsBefore);
     // The only call: reading the unmanaged scale set's mark (it does not exist: 404).
     expect(cloud.emulator.requestLog.entries({ since: before }).map((e) => `${e.method} ${e.template.replace(/^.*\/providers\//, '')} ${e.status}`)).toEqual(['GET Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName} 404']);
     expect((await status(changeId))?.runtimeStatus).toBe('Completed');
