@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -66,6 +67,13 @@ async function deploy(body: unknown): Promise<Status> {
   return waitDone(started.statusQueryGetUri);
 }
 
+/** The scale set's instance ids as ARM lists them, sorted. */
+async function instanceIds(rg: string, scaleSet: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const vm of testClients(cloud).compute.virtualMachineScaleSetVMs.list(rg, scaleSet)) ids.push(vm.instanceId ?? '');
+  return ids.sort();
+}
+
 const armWritesSince = (seq: number): number => cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).length;
 
 beforeAll(async () => {
@@ -96,6 +104,7 @@ describe('deploy and verify the FRIDAY tier', () => {
     expect([...hosts].sort()).toEqual(report.instances.map((i) => i.computerName.toUpperCase()).sort());
 
     for (const capacity of [5, 2]) {
+      const idsBefore = await instanceIds(rg, example.scaleSet.name as string);
       const res = await post(`scalesets/${example.scaleSet.name as string}/scale`, { capacity, resourceGroup: rg });
       expect(res.status).toBe(202);
       const scaled = await waitDone(((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri);
@@ -103,8 +112,20 @@ describe('deploy and verify the FRIDAY tier', () => {
       const out = scaled.output as { outcome: string; after: number; instances: Instance[]; newInstanceIds: string[] };
       expect(out.outcome).toBe('succeeded');
       expect(out.after).toBe(capacity);
-      // Scale-out verifies the new instances; scale-in verifies the ones that remain.
-      expect(out.instances).toHaveLength(capacity === 5 ? 2 : 2);
+      const idsAfter = await instanceIds(rg, example.scaleSet.name as string);
+      expect(idsAfter).toHaveLength(capacity);
+      const verified = out.instances.map((i) => i.instanceId).sort();
+      if (capacity > idsBefore.length) {
+        // Scale-out verifies exactly the instances that are new — by id, not by how many.
+        const added = idsAfter.filter((id) => !idsBefore.includes(id));
+        expect(added).toHaveLength(capacity - idsBefore.length);
+        expect([...out.newInstanceIds].sort()).toEqual(added);
+        expect(verified).toEqual(added);
+      } else {
+        // Scale-in verifies exactly the instances that remain.
+        expect(idsAfter.every((id) => idsBefore.includes(id))).toBe(true);
+        expect(verified).toEqual(idsAfter);
+      }
       expect(out.instances.every((i) => i.verdict === 'pass')).toBe(true);
     }
 
@@ -161,13 +182,15 @@ describe('deploy and verify the FRIDAY tier', () => {
   });
 
   it('survives injected ARM 429 and 500 (retried), and fails clearly on a failed long-running operation', async () => {
+    const before = cloud.emulator.requestLog.lastSeq;
     cloud.emulator.faults.add({ route: 'networkSecurityGroups/{name}', method: 'PUT', count: 1, status: 429, retryAfterSeconds: 0 });
     cloud.emulator.faults.add({ route: 'loadBalancers/{name}', method: 'GET', count: 2, status: 500 });
     const ok = await deploy(spec('rg-e2e-faults'));
     expect(ok.runtimeStatus).toBe('Completed');
     expect((ok.output as Report).totals.failed).toBe(0);
-    const injected = cloud.emulator.requestLog.entries().filter((e) => e.injected);
-    expect(injected.map((e) => e.status)).toEqual(expect.arrayContaining([429, 500]));
+    // This deployment's own faults, not an earlier test's.
+    const injected = cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected);
+    expect(injected.map((e) => `${e.method} ${e.status}`).sort()).toEqual(['GET 500', 'GET 500', 'PUT 429']);
 
     cloud.emulator.faults.add({ failLro: 'loadBalancers/{name}', code: 'InternalServerError', message: 'Load balancer provisioning failed (injected).' });
     const failed = await deploy(spec('rg-e2e-lro'));
