@@ -15,6 +15,7 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import type { MonitorClient } from '@azure/arm-monitor';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { AppSettings } from '../settings';
+import { operationRetryAfterPolicy, type OperationClient, type StartedPoller } from './armOperations';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps cold start small (see header) */
 const loadCompute = (): typeof import('@azure/arm-compute') => require('@azure/arm-compute') as typeof import('@azure/arm-compute');
@@ -30,6 +31,8 @@ export interface ArmClients {
   network(): NetworkManagementClient;
   monitor(): MonitorClient;
   resources(): ResourceManagementClient;
+  /** Rebuilds an SDK poller from its serialised state (the package's `restorePoller`), to poll it once. */
+  restorePoller(client: OperationClient, state: string): StartedPoller;
 }
 
 /** A fixed bearer token: the emulator accepts any token; Azure never sees this (loopback only, enforced by settings). */
@@ -110,6 +113,7 @@ function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: 
     endpoint: settings.FRIDAY_ARM_ENDPOINT,
     additionalPolicies: [
       { policy: throttledWithoutRetryAfterPolicy, position: 'perCall' },
+      { policy: operationRetryAfterPolicy, position: 'perCall' },
       { policy: longThrottlePolicy(settings.FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS), position: 'perRetry' },
     ],
   };
@@ -132,6 +136,15 @@ export function createArmClients(settings: AppSettings): ArmClients {
     network: () => (network ??= new (loadNetwork().NetworkManagementClient)(cred(), subscriptionId, clientOptions(settings))),
     monitor: () => (monitor ??= new (loadMonitor().MonitorClient)(cred(), subscriptionId, clientOptions(settings))),
     resources: () => (resources ??= new (loadResources().ResourceManagementClient)(cred(), subscriptionId, clientOptions(settings))),
+    restorePoller(client, state) {
+      // `restorePoller` finds the operation by the state's request URL and method; the last argument only names it in errors.
+      if (client === 'compute') {
+        const c = this.compute();
+        return loadCompute().restorePoller(c, state, c.virtualMachineScaleSets.createOrUpdate);
+      }
+      const n = this.network();
+      return loadNetwork().restorePoller(n, state, n.applicationGateways.createOrUpdate);
+    },
   };
 }
 

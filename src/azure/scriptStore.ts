@@ -82,7 +82,9 @@ export async function scriptAccess(settings: AppSettings, blobName: string, now:
   const startsOn = new Date(now.getTime() - 5 * 60_000);
   const permissions = BlobSASPermissions.parse('r');
   if (container.credential instanceof StorageSharedKeyCredential) {
-    return { fileUris: [await blob.generateSasUrl({ permissions, expiresOn, startsOn })] };
+    // No start time: valid as soon as storage receives it, whatever the skew between clocks (Microsoft's
+    // SAS best practice; learn.microsoft.com/azure/storage/common/storage-sas-overview#best-practices-when-using-sas).
+    return { fileUris: [await blob.generateSasUrl({ permissions, expiresOn })] };
   }
   // Identity-based account: a user delegation SAS signed with a key the identity obtains.
   const { BlobServiceClient } = loadBlob();

@@ -1,6 +1,12 @@
 /**
  * Carries out one deployment step: read what exists, compare with what the spec wants (pure
  * plan), write only what differs. The same code computes dry-run plans (reads only).
+ *
+ * A write that starts a long-running operation ends the call: it returns the operation's handle,
+ * the orchestration polls it between durable timers, then calls again naming the resource as
+ * `settled` — so no invocation waits out an Application Gateway's quarter of an hour. A resource
+ * found mid-operation (an earlier attempt's write, or someone else's) is waited for, never
+ * written again while ARM would refuse it.
  */
 import { desiredTier, EXTENSION_NAME, type DesiredResource, type TierContext, type TierStep } from '../domain/deployment/desiredTier';
 import { keepForeignSubnets } from '../domain/deployment/foreignSubnets';
@@ -10,7 +16,8 @@ import type { AppSettings } from '../settings';
 import type { ArmClients } from './armClients';
 import { scrubSecrets } from './armErrors';
 import { scriptAccess } from './scriptStore';
-import { getResource, putResource } from './tierResources';
+import type { OperationProgress } from './armOperations';
+import { getResource, operationInProgress, startPut } from './tierResources';
 
 export interface StepResult {
   step: TierStep;
@@ -18,6 +25,11 @@ export interface StepResult {
   /** Ids of resources that exist after this step (for "what was already created" in failures). */
   resourceIds: string[];
   scaleSet?: { created: boolean; modelChanged: boolean; capacityBefore: number | null };
+  /** A write this call started that is still running; `operationResourceId` is what it writes. */
+  operation?: OperationProgress;
+  operationResourceId?: string;
+  /** A resource found mid-operation (provisioning state not settled): wait, then call again. */
+  busy?: { resourceId: string; provisioningState: string };
 }
 
 export function tierContext(settings: AppSettings, spec: DeploymentSpec, setupCommand: string): TierContext {
@@ -41,7 +53,7 @@ function scrubbed(write: PlannedWrite): PlannedWrite {
   return { ...write, reason: scrubSecrets(write.reason) };
 }
 
-async function writeScaleSet(options: { settings: AppSettings; clients: ArmClients; spec: DeploymentSpec; resource: DesiredResource; actual: Record<string, unknown> | undefined; now: Date }): Promise<void> {
+async function writeScaleSet(options: { settings: AppSettings; clients: ArmClients; spec: DeploymentSpec; resource: DesiredResource; actual: Record<string, unknown> | undefined; now: Date; description: string }): Promise<OperationProgress> {
   const { settings, spec, resource, actual } = options;
   const body = structuredClone(resource.body) as {
     sku: { capacity?: number };
@@ -58,7 +70,7 @@ async function writeScaleSet(options: { settings: AppSettings; clients: ArmClien
   const blobName = command.split(/\s+/).pop() ?? '';
   const ext = body.virtualMachineProfile.extensionProfile.extensions.find((e) => e.name === EXTENSION_NAME);
   if (ext) ext.protectedSettings = await scriptAccess(settings, blobName, options.now);
-  await putResource(options.clients, 'virtualMachineScaleSet', spec.resourceGroup, resource.name, body);
+  return startPut(options.clients, 'virtualMachineScaleSet', spec.resourceGroup, resource.name, body, options.description);
 }
 
 export async function ensureTierStep(options: {
@@ -69,11 +81,18 @@ export async function ensureTierStep(options: {
   setupCommand: string;
   now: Date;
   dryRun?: boolean;
+  /** Resources this run already wrote in this step (their operations finished): not read or written again. */
+  settled?: string[];
 }): Promise<StepResult> {
   const { settings, clients, spec, step } = options;
   const resources = desiredTier(spec, tierContext(settings, spec, options.setupCommand)).filter((r) => r.step === step);
+  const settled = new Set((options.settled ?? []).map((id) => id.toLowerCase()));
   const result: StepResult = { step, writes: [], resourceIds: [] };
   for (const wanted of resources) {
+    if (settled.has(wanted.id.toLowerCase())) {
+      result.resourceIds.push(wanted.id);
+      continue;
+    }
     const actual = await getResource(clients, wanted.kind, spec.resourceGroup, wanted.name);
     // A VNet PUT deletes the subnets it leaves out: subnets the tier does not own are written back as read.
     const resource = wanted.kind === 'virtualNetwork' ? { ...wanted, body: keepForeignSubnets(wanted.body, actual) } : wanted;
@@ -81,14 +100,31 @@ export async function ensureTierStep(options: {
     if (resource.kind === 'virtualMachineScaleSet') {
       result.scaleSet = { created: !actual, modelChanged: write !== undefined && actual !== undefined, capacityBefore: (actual?.sku as { capacity?: number } | undefined)?.capacity ?? null };
     }
+    const running = options.dryRun ? undefined : operationInProgress(actual);
+    if (running) {
+      // ARM refuses a second write while one runs (409 / AnotherOperationInProgress): wait for it.
+      result.resourceIds.push(resource.id);
+      result.busy = { resourceId: resource.id, provisioningState: running };
+      return result;
+    }
     if (write) {
       result.writes.push(scrubbed(write));
       if (!options.dryRun) {
-        if (resource.kind === 'virtualMachineScaleSet') await writeScaleSet({ ...options, resource, actual });
-        else await putResource(clients, resource.kind, spec.resourceGroup, resource.name, resource.body);
+        const description = `${write.action} ${resource.kind} ${resource.name}`;
+        const progress =
+          resource.kind === 'virtualMachineScaleSet'
+            ? await writeScaleSet({ ...options, resource, actual, description })
+            : await startPut(clients, resource.kind, spec.resourceGroup, resource.name, resource.body, description);
+        result.resourceIds.push(resource.id);
+        if (!progress.done) {
+          result.operation = progress;
+          result.operationResourceId = resource.id;
+          return result;
+        }
+        continue;
       }
     }
-    if (actual || (write && !options.dryRun)) result.resourceIds.push(resource.id);
+    if (actual) result.resourceIds.push(resource.id);
   }
   return result;
 }

@@ -32,6 +32,7 @@ import './activities/readScheduledScaleSets';
 import './activities/startScheduleChange';
 import './activities/resizeInstances';
 import './activities/recordRun';
+import './activities/pollArmOperation';
 import './orchestrators/evaluateSchedules';
 import './orchestrators/applySchedule';
 import './timers/scheduleTimer';

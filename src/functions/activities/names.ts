@@ -20,6 +20,7 @@ export const ACTIVITY = {
   listKeptEvents: 'listKeptEvents',
   dropKeptEvents: 'dropKeptEvents',
   handOverEvents: 'handOverEvents',
+  pollArmOperation: 'pollArmOperation',
 } as const;
 
 export const ORCHESTRATOR = {

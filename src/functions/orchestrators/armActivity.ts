@@ -3,9 +3,14 @@
  * ARM activities called from orchestrations. Transient failures are retried by the durable retry
  * policy (a few seconds apart); when ARM throttles and asks for a long wait (Compute can say 120 to
  * 1,200 s), the activity returns that as data instead of sleeping in a billed, time-limited
- * invocation, and the orchestration waits on a durable timer before calling again.
+ * invocation, and the orchestration waits on a durable timer before calling again. Long-running
+ * operations are handled the same way: the activity starts one and returns its handle, and the
+ * orchestration polls it between durable timers (waitForOperation).
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OperationProgress } from '../../azure/armOperations';
+import type { StepOutcome } from '../../azure/armStep';
+import { ACTIVITY } from '../activities/names';
 import { retryPolicy } from '../durable';
 
 /** Transient ARM failures (thrown by activities): retried with backoff, 2 s doubling to at most 60 s, five attempts. */
@@ -55,4 +60,72 @@ export interface ThrottleWait {
 export function throttledStatus(progress: unknown, wait: ThrottleWait): Record<string, unknown> {
   const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
   return { ...base, message: `ARM is throttling: waiting ${wait.waitSeconds} s as it asked, then ${wait.activity} runs again at ${wait.retryAt}`, throttled: wait };
+}
+
+/** Longest a run waits for one long-running operation before reporting it as stuck. */
+export const MAX_OPERATION_WAIT_SECONDS = 3 * 3600;
+
+export interface OperationWait {
+  operation: string;
+  since: string;
+  polls: number;
+  retryAt: string;
+  waitedSeconds: number;
+}
+
+/**
+ * Waits for a long-running operation an activity started (its handle in `operation`): a durable
+ * timer for the `Retry-After` ARM asked, then one status poll in a short activity, until the
+ * operation is done — no invocation sits in the SDK's poll loop, however long Azure takes. While it
+ * waits, the run's progress keeps its step and says what it waits for. Returns a failed outcome
+ * when the operation ends Failed (or waits past MAX_OPERATION_WAIT_SECONDS), undefined when done.
+ */
+export function* waitForOperation(
+  context: OrchestrationContext,
+  step: string,
+  operation: OperationProgress | undefined,
+): Generator<Task, Extract<StepOutcome<unknown>, { ok: false }> | undefined, any> {
+  let current = operation;
+  if (!current || current.done) return undefined;
+  const progress = context.df.customStatus;
+  const since = context.df.currentUtcDateTime;
+  let polls = 0;
+  while (!current.done) {
+    const waitedSeconds = (context.df.currentUtcDateTime.getTime() - since.getTime()) / 1000;
+    if (waitedSeconds > MAX_OPERATION_WAIT_SECONDS) {
+      context.df.setCustomStatus(progress);
+      return { ok: false, failure: { step, code: 'OperationTimedOut', message: `${current.handle.description} was still running after ${Math.round(waitedSeconds)} s`, transient: false } };
+    }
+    const retryAt = new Date(context.df.currentUtcDateTime.getTime() + current.retryAfterSeconds * 1000);
+    const wait: OperationWait = { operation: current.handle.description, since: since.toISOString(), polls, retryAt: retryAt.toISOString(), waitedSeconds: Math.round(waitedSeconds) };
+    context.df.setCustomStatus(operationStatus(progress, wait, current.retryAfterSeconds));
+    yield context.df.createTimer(retryAt);
+    const polled: StepOutcome<OperationProgress> = yield* armActivity(context, ACTIVITY.pollArmOperation, { step, handle: current.handle });
+    polls++;
+    if (!polled.ok) {
+      context.df.setCustomStatus(progress);
+      return polled;
+    }
+    current = polled.value;
+  }
+  context.df.setCustomStatus(progress);
+  return undefined;
+}
+
+/** The run's progress while it waits for an operation: its own status (step kept) plus the wait. */
+export function operationStatus(progress: unknown, wait: OperationWait, retryAfterSeconds: number): Record<string, unknown> {
+  const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
+  return { ...base, message: `waiting for ${wait.operation}: ${wait.waitedSeconds} s so far, Azure asked to check again in ${retryAfterSeconds} s`, waiting: wait };
+}
+
+/**
+ * Calls an activity that may start a long-running operation (its result's `operation`) and waits
+ * for that operation as waitForOperation does. Returns the activity's outcome, or the operation's
+ * failure.
+ */
+export function* armOperation<T extends { operation?: OperationProgress }>(context: OrchestrationContext, name: string, input: unknown, step: string): Generator<Task, StepOutcome<T>, any> {
+  const outcome: StepOutcome<T> = yield* armActivity(context, name, input);
+  if (!outcome.ok) return outcome;
+  const failed = yield* waitForOperation(context, step, outcome.value.operation);
+  return failed ?? outcome;
 }

@@ -6,19 +6,24 @@
  * completes a partial earlier run. ARM failures end the run Failed naming the step, the ARM code
  * and message, and what already exists. Failing instances end it Completed with outcome "failed".
  */
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+/* eslint-disable @typescript-eslint/no-explicit-any -- a generator's `yield` results are any (durable-functions) */
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { DEFAULT_POLL_SECONDS } from '../../azure/armOperations';
 import type { StepOutcome } from '../../azure/armStep';
 import type { PublishedScript } from '../../azure/scriptStore';
 import type { StepResult } from '../../azure/tierDeployment';
-import { frontEndPublicIpId } from '../../domain/deployment/desiredTier';
+import { frontEndPublicIpId, type TierStep } from '../../domain/deployment/desiredTier';
 import type { DeploymentSpec } from '../../domain/deployment/spec';
 import type { CapacityChange } from '../activities/setCapacity';
 import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
-import { armActivity } from './armActivity';
+import { armActivity, waitForOperation } from './armActivity';
 import { registerOrchestration } from '../durable';
+
+/** A step has a handful of resources; each call settles at least one of them. */
+const MAX_STEP_CALLS = 50;
 
 export interface DeployTierInput {
   spec: DeploymentSpec;
@@ -70,6 +75,34 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
 
   let setupCommand = '';
   let scaleSetInfo: StepResult['scaleSet'];
+
+  /**
+   * One tier step, one write per activity: each call writes until a write starts a long-running
+   * operation, which is polled here (durable timers at ARM's Retry-After), then the step is called
+   * again with that resource settled. The step's result joins the calls' writes; what the scale set
+   * looked like comes from the first call that read it (before it was written).
+   */
+  const ensureStep = function* (step: TierStep): Generator<Task, StepOutcome<StepResult>, any> {
+    const settled: string[] = [];
+    let joined: StepResult | undefined;
+    for (let call = 0; call < MAX_STEP_CALLS; call++) {
+      const outcome: StepOutcome<StepResult> = yield* armActivity(context, ACTIVITY.ensureTierStep, { spec, step, setupCommand, now: now().toISOString(), settled: [...settled] });
+      if (!outcome.ok) return outcome;
+      const { operation, operationResourceId, busy, ...result } = outcome.value;
+      joined = joined ? { ...result, writes: [...joined.writes, ...result.writes], ...(joined.scaleSet ? { scaleSet: joined.scaleSet } : {}) } : result;
+      if (operation && !operation.done) {
+        const failed = yield* waitForOperation(context, step, operation);
+        if (failed) return failed;
+        if (operationResourceId) settled.push(operationResourceId);
+        continue;
+      }
+      if (!busy) return { ok: true, value: joined };
+      // Found mid-operation (an earlier attempt's write survived a restart): wait, read again.
+      progress(step, `waiting for ${busy.resourceId.split('/').pop() ?? ''} (provisioning state ${busy.provisioningState}) before writing it`);
+      yield context.df.createTimer(new Date(now().getTime() + DEFAULT_POLL_SECONDS * 1000));
+    }
+    throw new Error(`Step '${step}' did not settle after ${MAX_STEP_CALLS} calls. Already in place: ${created.join(', ') || 'nothing'}.`);
+  };
   for (const step of ['resourceGroup', 'network', 'frontEnd', 'setupScript', 'scaleSet', 'autoscale'] as const) {
     if (!stepNames.includes(step)) continue;
     const started = now();
@@ -81,7 +114,7 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       record(step, started, script.value.uploaded, script.value.uploaded ? 1 : 0, script.value.blobName);
       continue;
     }
-    const outcome: StepOutcome<StepResult> = yield* armActivity(context, ACTIVITY.ensureTierStep, { spec, step: step, setupCommand, now: now().toISOString() });
+    const outcome: StepOutcome<StepResult> = yield* ensureStep(step);
     if (!outcome.ok) throw fail(outcome);
     created.push(...outcome.value.resourceIds);
     plannedWrites.push(...outcome.value.writes);
