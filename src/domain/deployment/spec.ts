@@ -3,28 +3,33 @@
  * listed. Secrets are not part of it — admin credentials come from app settings.
  */
 import type { z } from 'zod';
+import { azureNameProblem, type AzureNameKind } from '../azureNames';
+import { parseIpv4Prefix, prefixContains, prefixesOverlap, rdpSourceProblems } from '../ipv4';
 import { lazySchema } from '../validation';
 
 const deploymentSpecSchema = lazySchema((z) => {
-  const name = (max: number) =>
-    z
-      .string()
-      .min(1)
-      .max(max)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and use letters, digits, _ . -');
-  const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR prefix like 10.0.0.0/16');
+  /** A name checked against Azure's rules for its kind (the message says which rule failed). */
+  const name = (kind: AzureNameKind) =>
+    z.string().superRefine((value, ctx) => {
+      const problem = azureNameProblem(kind, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+  const cidr = z.string().superRefine((value, ctx) => {
+    const parsed = parseIpv4Prefix(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  });
 
   return z
     .object({
-      resourceGroup: name(90),
+      resourceGroup: name('resourceGroup'),
       location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name like koreacentral'),
       createResourceGroup: z.boolean().default(false),
       dryRun: z.boolean().default(false),
       network: z
         .object({
-          vnetName: name(64).default('vnet-friday'),
+          vnetName: name('virtualNetwork').default('vnet-friday'),
           addressSpace: cidr.default('10.0.0.0/16'),
-          subnetName: name(80).default('snet-web'),
+          subnetName: name('subnet').default('snet-web'),
           subnetPrefix: cidr.default('10.0.1.0/24'),
           natGateway: z.boolean().default(true),
         })
@@ -51,7 +56,7 @@ const deploymentSpecSchema = lazySchema((z) => {
         .default({ allowFromAnywhere: false }),
       scaleSet: z
         .object({
-          name: name(64),
+          name: name('scaleSet'),
           vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_D2s_v5'),
           capacity: z.number().int().min(0).max(1000),
           computerNamePrefix: z
@@ -95,18 +100,22 @@ const deploymentSpecSchema = lazySchema((z) => {
     .strict()
     .superRefine((spec, ctx) => {
       const { scaleSet, autoscale } = spec;
-      const space = parseCidr(spec.network.addressSpace);
-      if (!space) ctx.addIssue({ code: 'custom', path: ['network', 'addressSpace'], message: 'is not a valid IPv4 prefix' });
+      // Prefix syntax problems are reported by the field itself; here only how they relate.
+      const parsed = (text: string) => {
+        const p = parseIpv4Prefix(text);
+        return p.ok ? p.value : undefined;
+      };
+      const space = parsed(spec.network.addressSpace);
       const subnets: Array<[string[], string]> = [[['network', 'subnetPrefix'], spec.network.subnetPrefix]];
       if (spec.frontEnd.applicationGateway) subnets.push([['frontEnd', 'applicationGateway', 'subnetPrefix'], spec.frontEnd.applicationGateway.subnetPrefix]);
       for (const [path, prefix] of subnets) {
-        const subnet = parseCidr(prefix);
-        if (!subnet) ctx.addIssue({ code: 'custom', path, message: 'is not a valid IPv4 prefix' });
-        else if (space && !(subnet.bits >= space.bits && ((subnet.base & maskOf(space.bits)) >>> 0) === space.base)) ctx.addIssue({ code: 'custom', path, message: `${prefix} is not inside the VNet address space ${spec.network.addressSpace}` });
+        const subnet = parsed(prefix);
+        if (!subnet) continue;
+        if (space && !prefixContains(space, subnet)) ctx.addIssue({ code: 'custom', path, message: `${prefix} is not inside the VNet address space ${spec.network.addressSpace}` });
         else if (subnet.bits > 29) ctx.addIssue({ code: 'custom', path, message: 'Azure subnets need at least /29' });
       }
-      const [a, b] = subnets.map(([, p]) => parseCidr(p));
-      if (a && b && ((a.base & maskOf(Math.min(a.bits, b.bits))) >>> 0) === ((b.base & maskOf(Math.min(a.bits, b.bits))) >>> 0)) {
+      const [a, b] = subnets.map(([, p]) => parsed(p));
+      if (a && b && prefixesOverlap(a, b)) {
         ctx.addIssue({ code: 'custom', path: ['frontEnd', 'applicationGateway', 'subnetPrefix'], message: 'overlaps the web subnet' });
       }
       if (scaleSet.zones?.length && scaleSet.faultDomainCount !== undefined) {
@@ -120,11 +129,8 @@ const deploymentSpecSchema = lazySchema((z) => {
           ctx.addIssue({ code: 'custom', path: ['autoscale', 'scaleInCpuPercent'], message: 'must be below scaleOutCpuPercent' });
         }
       }
-      if (spec.rdp.sourcePrefix !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|\*|Internet)$/.test(spec.rdp.sourcePrefix)) {
-        ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'must be an IP address or CIDR prefix' });
-      }
-      if (spec.rdp.sourcePrefix !== undefined && ['*', 'Internet', '0.0.0.0/0'].includes(spec.rdp.sourcePrefix) && !spec.rdp.allowFromAnywhere) {
-        ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message: 'opens RDP to the internet; set rdp.allowFromAnywhere: true to mean it' });
+      if (spec.rdp.sourcePrefix !== undefined) {
+        for (const message of rdpSourceProblems(spec.rdp.sourcePrefix, { allowFromAnywhere: spec.rdp.allowFromAnywhere })) ctx.addIssue({ code: 'custom', path: ['rdp', 'sourcePrefix'], message });
       }
       if (!spec.frontEnd.loadBalancer && !spec.frontEnd.applicationGateway) {
         ctx.addIssue({ code: 'custom', path: ['frontEnd'], message: 'needs a load balancer, an application gateway, or both' });
@@ -134,20 +140,6 @@ const deploymentSpecSchema = lazySchema((z) => {
       }
     });
 });
-
-const maskOf = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
-
-/** `10.0.1.0/24` → base address and prefix length; undefined unless every octet and the length are in range and the base is aligned. */
-function parseCidr(text: string): { base: number; bits: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const base = octets.reduce((acc, o) => ((acc << 8) | o) >>> 0, 0);
-  if (((base & maskOf(bits)) >>> 0) !== base) return undefined;
-  return { base, bits };
-}
 
 export type DeploymentSpec = z.output<ReturnType<typeof deploymentSpecSchema>>;
 

@@ -18,6 +18,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { z } from 'zod';
+import { azureNameProblem, type AzureNameKind } from '../azureNames';
 import { lazySchema } from '../validation';
 
 let luxonModule: typeof import('luxon') | undefined;
@@ -30,7 +31,16 @@ function luxon(): typeof import('luxon') {
 
 const configSchema = lazySchema((z) => {
   const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time HH:MM (00:00–24:00)');
-  const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+  // A real calendar day: 2026-13-45 and 2026-02-30 are refused, not rolled over.
+  const localDate = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+    .refine((d) => isCalendarDate(d), 'is not a calendar date');
+  const name = (kind: AzureNameKind) =>
+    z.string().superRefine((value, ctx) => {
+      const problem = azureNameProblem(kind, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
   const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
   const target = z
     .object({
@@ -48,13 +58,14 @@ const configSchema = lazySchema((z) => {
   const override = z
     .object({ date: localDate.optional(), from: localDate.optional(), to: localDate.optional(), target, reason: z.string().min(1).default('override') })
     .strict()
-    .refine((o) => (o.date !== undefined) !== (o.from !== undefined && o.to !== undefined), 'needs either date, or from and to');
+    .refine((o) => (o.date !== undefined) !== (o.from !== undefined && o.to !== undefined), 'needs either date, or from and to')
+    .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { message: 'from must not be after to', path: ['to'] });
 
   const scaleSetSchedule = z
     .object({
-      resourceGroup: z.string().min(1),
-      name: z.string().min(1),
-      timeZone: z.string().refine((tz) => luxon().DateTime.local().setZone(tz).isValid, 'must be an IANA time zone like Europe/Berlin'),
+      resourceGroup: name('resourceGroup'),
+      name: name('scaleSet'),
+      timeZone: z.string().refine((tz) => isIanaZone(tz), 'must be an IANA time zone like Europe/Berlin (not local, system or a fixed offset)'),
       enabled: z.boolean().default(true),
       default: target.optional(),
       periods: z.array(period).default([]),
@@ -76,6 +87,21 @@ const configSchema = lazySchema((z) => {
       });
     });
 });
+
+/** `YYYY-MM-DD` naming a day that exists (month 1–12, day within the month, leap years counted). */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * An IANA zone name (`Europe/Berlin`, `UTC`): luxon's `setZone` would also take `local`,
+ * `system` and fixed offsets (`UTC+3`), which depend on the host or ignore daylight saving.
+ */
+function isIanaZone(tz: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz) && !['local', 'system'].includes(tz.toLowerCase()) && luxon().IANAZone.isValidZone(tz);
+}
 
 export type ScheduleConfig = z.output<ReturnType<typeof configSchema>>;
 export type ScaleSetSchedule = ScheduleConfig['scaleSets'][number];

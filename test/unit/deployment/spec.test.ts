@@ -51,6 +51,54 @@ describe('parseDeploymentSpec', () => {
     expect(parseDeploymentSpec({ ...example, rdp: { sourcePrefix: 'my office' } }).ok).toBe(false);
   });
 
+  it.each([
+    ['0.0.0.0/1', /opens RDP to 2\^31 addresses.*allowFromAnywhere/],
+    ['128.0.0.0/1', /opens RDP to 2\^31 addresses.*allowFromAnywhere/],
+    ['0.0.0.0/0', /opens RDP to 2\^32 addresses/],
+    ['10.0.0.0/7', /wider than a \/8/],
+    ['Internet', /the whole internet/],
+    ['any', /the whole internet/],
+    ['999.999.999.999/99', /octet above 255/],
+    ['10.0.0.1/8', /host bits set/],
+    ['1.2.3.4/33', /prefix length above 32/],
+  ])('refuses RDP from %s without allowFromAnywhere', (sourcePrefix, message) => {
+    const result = parseDeploymentSpec({ ...example, rdp: { sourcePrefix } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toMatch(message);
+  });
+
+  it('accepts a /8 or narrower, or a single address, for RDP; wider only with allowFromAnywhere', () => {
+    for (const sourcePrefix of ['10.0.0.0/8', '203.0.113.7', '203.0.113.7/32']) expect(parseDeploymentSpec({ ...example, rdp: { sourcePrefix } }).ok, sourcePrefix).toBe(true);
+    expect(parseDeploymentSpec({ ...example, rdp: { sourcePrefix: '0.0.0.0/1', allowFromAnywhere: true } }).ok).toBe(true);
+    // allowFromAnywhere never makes a malformed prefix acceptable.
+    expect(parseDeploymentSpec({ ...example, rdp: { sourcePrefix: '999.999.999.999/99', allowFromAnywhere: true } }).ok).toBe(false);
+  });
+
+  it.each([
+    [{ resourceGroup: '..' }, "resourceGroup: '..' is not a resource group name: letters, digits, _ - . ( ) only, not ending with a period"],
+    [{ resourceGroup: 'rg/../other' }, "resourceGroup: 'rg/../other' is not a resource group name"],
+    [{ resourceGroup: 'rg-friday.' }, 'not ending with a period'],
+    [{ resourceGroup: 'x'.repeat(91) }, '1–90 characters (has 91)'],
+    [{ resourceGroup: 'rg friday' }, 'is not a resource group name'],
+    [{ resourceGroup: 'rg%2Fx' }, 'is not a resource group name'],
+    [{ network: { vnetName: 'v' } }, "network.vnetName: 'v' is not a virtual network name: 2–64 characters (has 1)"],
+    [{ network: { vnetName: 'vnet-' } }, 'network.vnetName'],
+    [{ network: { subnetName: '_snet' } }, 'network.subnetName'],
+    [{ scaleSet: { ...example.scaleSet, name: 'vmss.' } }, "scaleSet.name: 'vmss.' is not a scale set name"],
+    [{ scaleSet: { ...example.scaleSet, name: 'vmss#1' } }, 'scaleSet.name'],
+    [{ scaleSet: { ...example.scaleSet, name: 'v'.repeat(65) } }, '1–64 characters (has 65)'],
+  ] as Array<[Record<string, unknown> & { network?: object }, string]>)('refuses names Azure refuses: %j', (change, message) => {
+    const spec = { ...example, ...change, ...(change.network ? { network: { ...(example.network as object), ...change.network } } : {}) };
+    const result = parseDeploymentSpec(spec);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toContain(message);
+  });
+
+  it('accepts names Azure accepts, Unicode letters and parentheses in a resource group included', () => {
+    for (const resourceGroup of ['rg-friday', 'RG_Friday.prod', 'rg(prod)', 'rg-東京', '-']) expect(parseDeploymentSpec({ ...example, resourceGroup }).ok, resourceGroup).toBe(true);
+    expect(parseDeploymentSpec({ ...example, scaleSet: { ...example.scaleSet, name: 'vmss_web.01_' } }).ok).toBe(true);
+  });
+
   it('checks autoscale bounds and that Rolling has a load balancer probe', () => {
     const bad = parseDeploymentSpec({ ...example, autoscale: { minimum: 3, maximum: 2, default: 2, scaleOutCpuPercent: 50, scaleInCpuPercent: 60 } });
     expect(bad.ok).toBe(false);
@@ -69,10 +117,12 @@ describe('network prefixes', () => {
   });
   it.each([
     [{ subnetPrefix: '10.9.0.0/24' }, 'network.subnetPrefix: 10.9.0.0/24 is not inside the VNet address space 10.0.0.0/16'],
-    [{ subnetPrefix: '10.0.1.5/24' }, 'network.subnetPrefix: is not a valid IPv4 prefix'],
-    [{ addressSpace: '10.0.0.0/33' }, 'network.addressSpace: is not a valid IPv4 prefix'],
+    [{ subnetPrefix: '10.0.1.5/24' }, "network.subnetPrefix: '10.0.1.5/24' has host bits set (the prefix is 10.0.1.0/24)"],
+    [{ addressSpace: '10.0.0.0/33' }, "network.addressSpace: '10.0.0.0/33' has a prefix length above 32"],
     [{ subnetPrefix: '10.0.1.0/30' }, 'network.subnetPrefix: Azure subnets need at least /29'],
-    [{ addressSpace: '256.0.0.0/8' }, 'network.addressSpace: is not a valid IPv4 prefix'],
+    [{ addressSpace: '256.0.0.0/8' }, "network.addressSpace: '256.0.0.0/8' has an octet above 255"],
+    [{ addressSpace: '999.999.999.999/99' }, "network.addressSpace: '999.999.999.999/99' has an octet above 255"],
+    [{ subnetPrefix: '10.0.1.0' }, "network.subnetPrefix: '10.0.1.0' is not an IPv4 prefix like 10.0.0.0/16"],
   ])('refuses %j', (n, problem) => {
     expect(problems(network(n))).toContain(problem);
   });
