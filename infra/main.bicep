@@ -41,6 +41,9 @@ param integrationSubnetId string = ''
 @description('Schedules document (JSON) for right-sizing; empty for none.')
 param schedulesJson string = ''
 
+@description('Client id of the Entra ID app registration that signs fleet page viewers in (App Service authentication); empty: no sign-in, the page then needs a viewer key (README, "Fleet page").')
+param fleetAuthClientId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'friday-fleet' }
 var scriptsContainerName = 'friday-scripts'
@@ -120,6 +123,9 @@ var appSettings = {
   FRIDAY_READINESS_DEADLINE_SECONDS: '1800'
   FRIDAY_PUBLIC_BASE_URL: 'https://${functionAppName}.azurewebsites.net'
   FRIDAY_DEFAULT_RESOURCE_GROUP: targetResourceGroupName
+  FRIDAY_FLEET_AUTH: empty(fleetAuthClientId) ? 'key' : 'appService'
+  FRIDAY_FLEET_VIEWER_KEY: ''
+  FRIDAY_FLEET_VIEWER_ROLE: 'Fleet.Viewer'
 }
 
 module functionApp 'app/functionapp.bicep' = {
@@ -136,6 +142,12 @@ module functionApp 'app/functionapp.bicep' = {
     appSettings: appSettings
     integrationSubnetId: integrationSubnetId
   }
+}
+
+// Entra ID sign-in in front of the fleet page (only with an app registration to sign in with).
+module fleetAuth 'app/fleet-auth.bicep' = if (!empty(fleetAuthClientId)) {
+  name: 'fleet-auth'
+  params: { siteName: functionApp.outputs.name, clientId: fleetAuthClientId }
 }
 
 module appAccess 'app/app-access.bicep' = {

@@ -7,6 +7,7 @@
  * Secrets (`FRIDAY_ADMIN_PASSWORD`, connection strings) are kept out of `describeSettings()`.
  */
 import type { z } from 'zod';
+import { rdpSourceProblems } from './domain/ipv4';
 import { lazySchema } from './domain/validation';
 
 /** Names of every setting the app reads (the settings test compares these with infra/ and the sample file). */
@@ -42,9 +43,15 @@ export const SETTING_NAMES = [
   'FRIDAY_READINESS_DEADLINE_SECONDS',
   'FRIDAY_PUBLIC_BASE_URL',
   'FRIDAY_DEFAULT_RESOURCE_GROUP',
+  'FRIDAY_FLEET_AUTH',
+  'FRIDAY_FLEET_VIEWER_KEY',
+  'FRIDAY_FLEET_VIEWER_ROLE',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** The longest validity a setup-script SAS may have (scriptStore clamps to it as well). */
+export const MAX_SCRIPT_SAS_MINUTES = 24 * 60;
 
 const settingsSchema = lazySchema((z) => {
   const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -77,7 +84,8 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_REPORTS_CONTAINER: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, 'must be a valid blob container name').default('friday-reports'),
     /** How instances read the script: a short-lived read-only SAS URL, or the scale set's managed identity. */
     FRIDAY_SCRIPT_ACCESS: z.enum(['sas', 'managedIdentity']).default('sas'),
-    FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60),
+    /** How long the setup script's read-only SAS stays valid; at most a day (MAX_SCRIPT_SAS_MINUTES). */
+    FRIDAY_SCRIPT_SAS_MINUTES: positiveInt(60).pipe(z.number().max(MAX_SCRIPT_SAS_MINUTES, `must be at most ${MAX_SCRIPT_SAS_MINUTES} (a day): a longer-lived SAS is a standing credential`)),
     /**
      * managedIdentity access: the user-assigned identity (resource id) the scale set gets, which has
      * read access to the scripts container, and its client id (what the extension asks a token for).
@@ -88,8 +96,14 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_ADMIN_USERNAME: z.string().trim().min(1).default('fridayadmin'),
     /** Key Vault reference in Azure; generated per run in the local cloud. Never logged. */
     FRIDAY_ADMIN_PASSWORD: optionalText,
-    /** Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. `*` only if a spec says so explicitly. */
-    FRIDAY_RDP_SOURCE_PREFIX: optionalText,
+    /**
+     * Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. An address or a prefix
+     * no wider than a /8: RDP from anywhere only ever comes from a spec that says so explicitly.
+     */
+    FRIDAY_RDP_SOURCE_PREFIX: optionalText.superRefine((value, ctx) => {
+      if (value === undefined) return;
+      for (const message of rdpSourceProblems(value, { allowFromAnywhere: false })) ctx.addIssue({ code: 'custom', message: message.replace('set rdp.allowFromAnywhere: true to mean it', 'only a deployment spec can allow that (rdp.allowFromAnywhere)') });
+    }),
     /** Page probes in flight for one verification run. */
     FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
     FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
@@ -118,6 +132,17 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_PUBLIC_BASE_URL: optionalText,
     /** Resource group used by the scale-set routes when a request names none. */
     FRIDAY_DEFAULT_RESOURCE_GROUP: optionalText,
+    /**
+     * Who may read the fleet page's data (read-only; see src/functions/http/credentials.ts):
+     * `key` — the viewer key only; `appService` — also people signed in through App Service
+     * authentication (Entra ID) who hold FRIDAY_FLEET_VIEWER_ROLE. Only set `appService` when App
+     * Service authentication is on (infra/ turns it on): the app then trusts the principal header.
+     */
+    FRIDAY_FLEET_AUTH: z.enum(['key', 'appService']).default('key'),
+    /** The fleet page's read-only key (x-friday-viewer-key header); a Key Vault reference in Azure, generated locally. */
+    FRIDAY_FLEET_VIEWER_KEY: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    /** The Entra ID app role a signed-in viewer needs (FRIDAY_FLEET_AUTH=appService). */
+    FRIDAY_FLEET_VIEWER_ROLE: z.string().trim().min(1).default('Fleet.Viewer'),
   });
 });
 
@@ -171,7 +196,7 @@ export function resetSettingsCache(): void {
 
 /** Settings safe to show in logs and status: secrets and connection strings are redacted. */
 export function describeSettings(settings: AppSettings): Record<string, string | number | undefined> {
-  const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN']);
+  const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN', 'FRIDAY_FLEET_VIEWER_KEY']);
   const out: Record<string, string | number | undefined> = {};
   for (const [name, value] of Object.entries(settings)) {
     out[name] = secret.has(name) && value !== undefined ? '<redacted>' : (value);

@@ -23,6 +23,8 @@ export interface LocalCloudHandle {
   baseUrl: string;
   functionKey: string;
   masterKey: string;
+  /** The fleet page's read-only viewer key (FRIDAY_FLEET_VIEWER_KEY): reads fleet data, starts nothing. */
+  viewerKey: string;
   armEndpoint: string;
   caCertFile: string;
   caCertPem: string;
@@ -78,6 +80,8 @@ export function localAppSettings(options: { azurite: { connectionString: string 
     FRIDAY_SCRIPTS_CONTAINER: 'friday-scripts',
     FRIDAY_ADMIN_USERNAME: 'fridayadmin',
     FRIDAY_ADMIN_PASSWORD: generatedAdminPassword(),
+    // The fleet page's read-only key, generated per run (a person types it into the page once).
+    FRIDAY_FLEET_VIEWER_KEY: randomBytes(18).toString('base64url'),
     ...(options.extra ?? {}),
   };
 }
@@ -115,6 +119,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     baseUrl: runner.baseUrl,
     functionKey: runner.functionKey,
     masterKey: runner.masterKey,
+    viewerKey: settings.FRIDAY_FLEET_VIEWER_KEY ?? '',
     armEndpoint: emulator.armEndpoint,
     caCertFile: emulator.caCertFile,
     caCertPem: emulator.caCertPem,

@@ -2,7 +2,9 @@
  * The fleet page in a real browser (Debian's Chromium, headless, driven by playwright-core) on the
  * local cloud after a deployment: instances with their verdicts, a broken one shown failed with
  * its reason, the schedule's next changes, the runs with report links, and a refresh that updates
- * the page without reloading it. Saves a screenshot under test/artifacts/ (git-ignored).
+ * the page without reloading it. The page's address carries no key: it asks for the read-only
+ * viewer key once, keeps it in sessionStorage and sends it only as a header; report links carry
+ * no key. Saves a screenshot under test/artifacts/ (git-ignored).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,9 +52,21 @@ afterAll(async () => {
 });
 
 describe('fleet page', () => {
-  it('refuses requests without the function key', async () => {
-    expect((await fetch(`${cloud.baseUrl}/api/fleet`)).status).toBe(401);
-    expect((await fetch(`${cloud.baseUrl}/api/fleet/data`)).status).toBe(401);
+  it('serves a page without data or key, and refuses its data to anyone but a viewer', async () => {
+    const shell = await fetch(`${cloud.baseUrl}/api/fleet`);
+    expect(shell.status).toBe(200);
+    const html = await shell.text();
+    for (const key of [cloud.viewerKey, cloud.functionKey, cloud.masterKey]) expect(html).not.toContain(key);
+    const data = `${cloud.baseUrl}/api/fleet/data`;
+    expect((await fetch(data)).status).toBe(401);
+    expect((await fetch(data, { headers: { 'x-friday-viewer-key': 'wrong-key-é' } })).status).toBe(401);
+    // A key in the address is not how a viewer key is sent, and a function key is not a viewer credential.
+    expect((await fetch(`${data}?code=${encodeURIComponent(cloud.viewerKey)}`)).status).toBe(401);
+    expect((await fetch(data, { headers: { 'x-functions-key': cloud.functionKey } })).status).toBe(401);
+    // Outside App Service authentication the principal header is just a header anyone can send.
+    const forged = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'roles', val: 'Fleet.Viewer' }] })).toString('base64');
+    expect((await fetch(data, { headers: { 'x-ms-client-principal': forged } })).status).toBe(401);
+    expect((await fetch(data, { headers: { 'x-friday-viewer-key': cloud.viewerKey } })).status).toBe(200);
   });
 
   it('shows each instance with its verdict, the broken one failed with its reason, the schedule and the runs', async () => {
@@ -61,7 +75,11 @@ describe('fleet page', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(`${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`);
+    await page.goto(`${cloud.baseUrl}/api/fleet`);
+    // The key is asked for once, kept in this tab's sessionStorage, never put in the address.
+    await page.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.fill('#viewer-key', cloud.viewerKey);
+    await page.click('#key-form button[type="submit"]');
     const section = page.locator('section[data-scaleset="vmss-friday"]');
     await section.waitFor({ timeout: 15_000 });
     const rows = section.locator('tr[data-instance]');
@@ -85,9 +103,20 @@ describe('fleet page', () => {
     const runKinds = await section.locator('table').nth(1).locator('tbody tr td:first-child').allTextContents();
     expect(runKinds.slice(0, 2)).toEqual(['verify', 'deploy']);
     const reportHref = (await section.locator('a', { hasText: 'report' }).first().getAttribute('href')) ?? '';
-    const report = (await (await fetch(new URL(reportHref, `${cloud.baseUrl}/api/fleet`))).json()) as { kind: string; instances: Array<{ instanceId: string; verdict: string }> };
-    expect(report.kind, JSON.stringify(report).slice(0, 500) + reportHref).toBe('verify');
+    // No key anywhere in an address: not the page's, not a link's.
+    expect(page.url()).toBe(`${cloud.baseUrl}/api/fleet`);
+    const hrefs = await page.evaluate<string[]>("[...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href'))");
+    expect(hrefs.length).toBeGreaterThan(2);
+    for (const href of hrefs) for (const key of [cloud.viewerKey, cloud.functionKey, cloud.masterKey, 'code=']) expect(href).not.toContain(key);
+    expect(await page.evaluate(() => sessionStorage.getItem('friday-fleet-viewer-key'))).toBe(cloud.viewerKey);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    // The report opens in the page, fetched with the header.
+    await section.locator('a', { hasText: 'report' }).first().click();
+    await expect.poll(() => page.locator('#report').getAttribute('data-kind'), { timeout: 10_000 }).toBe('verify');
+    const report = JSON.parse((await page.locator('#report-body').textContent()) ?? '{}') as { kind: string; instances: Array<{ instanceId: string; verdict: string }> };
+    expect(report.kind, reportHref).toBe('verify');
     expect(report.instances.find((i) => i.instanceId === '1')?.verdict).toBe('fail');
+    expect(page.url()).toBe(`${cloud.baseUrl}/api/fleet`);
     // Accessible names: every table has a caption, the status line is a live region.
     expect(await page.locator('table:not(:has(caption))').count()).toBe(0);
     expect(await page.locator('#status[role="status"][aria-live="polite"]').count()).toBe(1);
@@ -106,6 +135,20 @@ describe('fleet page', () => {
     await expect.poll(() => row.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
     expect(await page.evaluate('window.marker')).toBe('same document');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated /);
+  }, 30_000);
+
+  it('keeps the key for the tab: a reload asks nothing; a refused key is dropped and asked for again', async () => {
+    await page.reload();
+    await page.locator('section[data-scaleset="vmss-friday"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#key-form').isHidden()).toBe(true);
+    await page.evaluate(() => sessionStorage.setItem('friday-fleet-viewer-key', 'not-the-key-at-all'));
+    await page.click('#refresh');
+    await page.locator('#key-form').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('#status').textContent()).toMatch(/refused/);
+    expect(await page.evaluate(() => sessionStorage.getItem('friday-fleet-viewer-key'))).toBeNull();
+    await page.fill('#viewer-key', cloud.viewerKey);
+    await page.click('#key-form button[type="submit"]');
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toMatch(/^Updated /);
   }, 30_000);
 
   it('shows a first deployment while it runs, with its progress, before the scale set exists', async () => {

@@ -28,6 +28,7 @@ describe('npm run local', () => {
       baseUrl: string;
       functionKey: string;
       masterKey: string;
+      viewerKey: string;
       armEndpoint: string;
       caCertFile: string;
       subscriptionId: string;
@@ -42,12 +43,14 @@ describe('npm run local', () => {
     expect(info.functions.every((f) => ['httpTrigger', 'timerTrigger', 'eventGridTrigger', 'orchestrationTrigger', 'activityTrigger'].includes(f.trigger))).toBe(true);
     const health = await fetch(`${info.baseUrl}/api/health`);
     expect(health.status).toBe(200);
-    // The fleet page's address, with the key, for a person to open.
+    // The fleet page's address for a person to open: no key in it; the read-only viewer key reads its data.
     const fleetUrl = fleetLine.slice('Fleet page: '.length);
-    expect(fleetUrl).toBe(`${info.baseUrl}/api/fleet?code=${encodeURIComponent(info.functionKey)}`);
+    expect(fleetUrl).toBe(`${info.baseUrl}/api/fleet`);
     const page = await fetch(fleetUrl);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+    expect(info.viewerKey.length).toBeGreaterThan(16);
+    expect((await fetch(`${fleetUrl}/data`, { headers: { 'x-friday-viewer-key': info.viewerKey } })).status).toBe(200);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', resolve);
       child.kill('SIGTERM');

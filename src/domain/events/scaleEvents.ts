@@ -3,6 +3,8 @@
  * resource group's system topic, and Azure Monitor autoscale webhooks. Parsing never throws; a
  * classification says, with a reason, whether an event asks for a verification run.
  */
+import { azureNameProblem } from '../azureNames';
+
 export interface ResourceEvent {
   id: string;
   type: string;
@@ -55,10 +57,14 @@ export function parseResourceEvent(input: unknown): Parsed<ResourceEvent> {
   };
 }
 
-/** `/subscriptions/S/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/name[/virtualMachines/i]`. */
+/**
+ * `/subscriptions/S/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/name[/virtualMachines/i]`.
+ * Undefined unless the names follow Azure's rules (so `..` or an encoded `/` can never reach an ARM URL).
+ */
 export function scaleSetOf(resourceId: string): (ScaleSetRef & { instanceId?: string }) | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/([^/]+)(?:\/virtualMachines\/([^/]+))?(?:\/.*)?$/i.exec(resourceId);
+  const m = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/([^/]+)(?:\/virtualMachines\/(\d+))?(?:\/.*)?$/i.exec(resourceId);
   if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  if (azureNameProblem('resourceGroup', m[2]) || azureNameProblem('scaleSet', m[3])) return undefined;
   return { subscriptionId: m[1], resourceGroup: m[2], name: m[3], ...(m[4] ? { instanceId: m[4] } : {}) };
 }
 
@@ -80,6 +86,8 @@ export function classifyScaleEvent(event: ResourceEvent, policy: EventPolicy): C
   const topic = event.topic.toLowerCase();
   if (!topic.startsWith(`/subscriptions/${policy.subscriptionId.toLowerCase()}`)) return { decision: 'ignore', reason: `topic ${event.topic} is in another subscription` };
   if (policy.allowedTopics.length && !policy.allowedTopics.some((t) => t.toLowerCase() === topic)) return { decision: 'ignore', reason: `topic ${event.topic} is not configured` };
+  // A resource group's system topic only speaks for resources inside that group.
+  if (!event.subject.toLowerCase().startsWith(`${topic}/`)) return { decision: 'ignore', reason: `subject ${event.subject} is not inside topic ${event.topic}` };
   const target = scaleSetOf(event.subject);
   if (!target) return { decision: 'ignore', reason: `subject ${event.subject} is not a scale set` };
   if (target.subscriptionId.toLowerCase() !== policy.subscriptionId.toLowerCase()) return { decision: 'ignore', reason: 'subject is in another subscription' };
@@ -102,7 +110,17 @@ export function parseAutoscaleWebhook(input: unknown): Parsed<AutoscaleNotificat
   const problems: string[] = [];
   if (input.operation !== 'Scale Out' && input.operation !== 'Scale In') problems.push(`operation: ${JSON.stringify(input.operation)} is not "Scale Out" or "Scale In"`);
   const ref = str(c.resourceId) ? scaleSetOf(c.resourceId) : undefined;
-  if (!ref) problems.push('context.resourceId: not a scale set resource id');
+  if (!ref) problems.push('context.resourceId: not a scale set resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>, names as Azure allows them)');
+  else {
+    // The other context fields autoscale sends must name the same scale set.
+    const agrees = (field: string, value: string): void => {
+      if (c[field] !== undefined && (typeof c[field] !== 'string' || c[field].toLowerCase() !== value.toLowerCase())) problems.push(`context.${field}: does not match context.resourceId`);
+    };
+    agrees('subscriptionId', ref.subscriptionId);
+    agrees('resourceGroupName', ref.resourceGroup);
+    agrees('resourceName', ref.name);
+    agrees('resourceType', 'Microsoft.Compute/virtualMachineScaleSets');
+  }
   const oldCapacity = Number(c.oldCapacity);
   const newCapacity = Number(c.newCapacity);
   if (!Number.isInteger(oldCapacity) || oldCapacity < 0) problems.push('context.oldCapacity: not a whole number');

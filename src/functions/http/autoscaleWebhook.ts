@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start) */
 /**
  * POST /api/autoscale-webhook?token=… — Azure Monitor autoscale's notification webhook (Scale
  * Out / Scale In with old and new capacity, no instance ids). Authenticated by the token in the
@@ -12,20 +11,18 @@ import { cachedScaleSetMark } from '../../azure/managedScaleSets';
 import { parseAutoscaleWebhook } from '../../domain/events/scaleEvents';
 import { loadSettings } from '../../settings';
 import { signalWatch } from '../eventGrid/scaleSetWatch';
+import { secretMatches } from './credentials';
 import { badRequest, readJson } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start)
 const crypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto');
-
-function tokenMatches(expected: string | undefined, given: string | null): boolean {
-  if (!expected || !given || expected.length !== given.length) return false;
-  return crypto().timingSafeEqual(Buffer.from(expected), Buffer.from(given));
-}
 
 export async function autoscaleWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const settings = loadSettings();
-  if (!tokenMatches(settings.FRIDAY_AUTOSCALE_WEBHOOK_TOKEN, request.query.get('token'))) return { status: 401, jsonBody: { error: 'Unauthorized: a valid token query parameter is required.' } };
-  const body = await readJson(request);
+  if (!secretMatches(settings.FRIDAY_AUTOSCALE_WEBHOOK_TOKEN, request.query.get('token'))) return { status: 401, jsonBody: { error: 'Unauthorized: a valid token query parameter is required.' } };
+  // Autoscale's notification is a couple of KB.
+  const body = await readJson(request, { maxBytes: 32 * 1024 });
   if (!body.ok) return body.response;
   const parsed = parseAutoscaleWebhook(body.value);
   if (!parsed.ok) return badRequest('InvalidAutoscaleNotification', parsed.problems);

@@ -3,6 +3,7 @@
  * or has a schedule for, with what ARM says now (paged lists only), each instance's last verdict,
  * the schedule's next changes, recent runs with report links, and running orchestrations.
  * Answers are cached for a few seconds so open pages refreshing do not multiply ARM reads.
+ * Read-only viewers only (credentials.ts): anonymous at the host, checked here.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
@@ -16,6 +17,7 @@ import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSe
 import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
 import { loadSettings, type AppSettings } from '../../settings';
 import { collectInstanceFactsWith } from '../activities/collectInstanceFacts';
+import { fleetViewerAccess } from './credentials';
 import { scheduleView } from './schedules';
 import { durable, durableClient, durableClientInput } from '../durable';
 
@@ -96,9 +98,11 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
 }
 
 export async function fleetData(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const viewer = fleetViewerAccess(request, loadSettings());
+  if (!viewer.ok) return viewer.response;
   const nowMs = Date.now();
   if (!cache || nowMs - cache.at > CACHE_MS || request.query.get('fresh') === '1') cache = { at: nowMs, data: await loadFleet(durableClient(context), new Date(nowMs)) };
   return { status: 200, jsonBody: cache.data, headers: { 'cache-control': 'no-store' } };
 }
 
-app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'function', extraInputs: [durableClientInput], handler: fleetData });
+app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'anonymous', extraInputs: [durableClientInput], handler: fleetData });

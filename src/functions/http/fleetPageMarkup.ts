@@ -1,10 +1,14 @@
 /**
  * The fleet page: one self-contained HTML document (inline style and script, no CDN, works
- * offline). It reads the function key from its own address (`?code=`) and sends it as a header to
- * the JSON endpoint; data is rendered with textContent only (never parsed as HTML). The nonce
- * lets the Content-Security-Policy allow exactly this inline script and style.
+ * offline). It holds no data and no key: it asks for the read-only viewer key once, keeps it in
+ * sessionStorage (this tab only, gone when it closes) and sends it only as a header — never in an
+ * address, so it reaches no history, no referrer and no shared link; report links carry no key
+ * either (the page fetches a report with the header and shows it). Signed in through App Service
+ * authentication (`auth` = appService), the session cookie does the same job and no key is asked.
+ * Data is rendered with textContent only (never parsed as HTML). The nonce lets the
+ * Content-Security-Policy allow exactly this inline script and style.
  */
-export function fleetPageHtml(nonce: string): string {
+export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -42,23 +46,58 @@ export function fleetPageHtml(nonce: string): string {
   ol.timeline { margin: 0; padding-left: 1.2rem; }
   progress { vertical-align: middle; }
   #status[data-error="true"] { color: var(--fail); font-weight: 600; }
+  form#key-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .8rem 1.2rem; border-bottom: 1px solid var(--line); }
+  form#key-form input { font: inherit; padding: .25rem .5rem; min-width: 22rem; }
+  section#report { border: 1px solid var(--line); border-radius: 8px; margin: 1rem 1.2rem; padding: .8rem 1rem; }
+  section#report pre { max-height: 32rem; overflow: auto; background: var(--panel); padding: .6rem; font-size: .82rem; }
+  [hidden] { display: none !important; }
 </style>
 </head>
-<body>
+<body data-auth="${auth}">
 <header>
   <h1>friday-fleet</h1>
   <span id="status" role="status" aria-live="polite">Loading…</span>
   <label><input type="checkbox" id="auto" checked> Refresh every 10 s</label>
   <button type="button" id="refresh">Refresh now</button>
 </header>
+<form id="key-form" hidden>
+  <label for="viewer-key">Viewer key</label>
+  <input id="viewer-key" name="viewer-key" type="password" autocomplete="off" spellcheck="false" required>
+  <button type="submit">Open</button>
+  <span class="muted">Kept in this browser tab only and sent as a header — never in an address.</span>
+</form>
+<section id="report" hidden aria-labelledby="report-title">
+  <h2 id="report-title">Report</h2>
+  <button type="button" id="report-close">Close report</button>
+  <pre id="report-body"></pre>
+</section>
 <main id="fleet" aria-busy="true"></main>
 <script nonce="${nonce}">
 (function () {
   'use strict';
-  var key = new URLSearchParams(location.search).get('code') || '';
+  var STORE = 'friday-fleet-viewer-key';
+  var signIn = document.body.getAttribute('data-auth') === 'appService';
   var main = document.getElementById('fleet');
   var statusEl = document.getElementById('status');
+  var form = document.getElementById('key-form');
   var timer = null;
+  // An old bookmark may still carry a key in its address: take it out of the address bar and history.
+  if (/[?&]code=/.test(location.search)) history.replaceState(null, '', location.pathname);
+
+  function viewerKey() { try { return sessionStorage.getItem(STORE) || ''; } catch (e) { return ''; } }
+  function authHeaders() { var k = viewerKey(); return k ? { 'x-friday-viewer-key': k } : {}; }
+  function askForKey(message) {
+    try { sessionStorage.removeItem(STORE); } catch (e) { /* storage off: nothing kept */ }
+    form.hidden = false;
+    statusEl.dataset.error = message ? 'true' : 'false';
+    statusEl.textContent = message || 'Enter the viewer key to see the fleet.';
+    document.getElementById('viewer-key').focus();
+  }
+  function failure(res) {
+    var e = new Error(res.status === 401 ? 'the viewer key was refused' : res.status === 403 ? 'signed in, but without the viewer role' : 'HTTP ' + res.status);
+    e.status = res.status;
+    return e;
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -70,7 +109,6 @@ export function fleetPageHtml(nonce: string): string {
     (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
     return node;
   }
-  function withKey(url) { return url + (url.indexOf('?') < 0 ? '?' : '&') + 'code=' + encodeURIComponent(key); }
   function when(iso) { return iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' }) : '—'; }
   function duration(ms) { var s = Math.round(ms / 1000); return s < 60 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s'; }
   function localTime(iso, tz) {
@@ -128,7 +166,7 @@ export function fleetPageHtml(nonce: string): string {
     section.appendChild(el('h3', { text: 'Last runs' }));
     section.appendChild(s.runs.length ? table('Recent runs on ' + s.name, ['Kind', 'Outcome', 'Started', 'Duration', 'Summary', 'Report'], s.runs.map(function (r) {
       return el('tr', null, [el('td', { text: r.kind }), el('td', { text: r.runtimeStatus === 'Failed' ? 'error' : r.outcome }), el('td', { text: when(r.startedAt) }), el('td', { text: duration(r.durationMs) }), el('td', { text: r.summary }),
-        el('td', null, [el('a', { href: withKey(r.reportUrl), text: 'report', 'aria-label': r.kind + ' report of ' + when(r.startedAt) })])]);
+        el('td', null, [el('a', { href: r.reportUrl, 'data-report': r.reportUrl, text: 'report', 'aria-label': r.kind + ' report of ' + when(r.startedAt) })])]);
     })) : el('p', { className: 'muted', text: 'No runs recorded yet.' }));
     return section;
   }
@@ -142,18 +180,55 @@ export function fleetPageHtml(nonce: string): string {
   }
 
   function load() {
-    return fetch('fleet/data', { headers: { 'x-functions-key': key }, cache: 'no-store' }).then(function (res) {
-      if (!res.ok) throw new Error(res.status === 401 ? 'the function key is missing or wrong (open this page with ?code=<key>)' : 'HTTP ' + res.status);
+    if (!signIn && !viewerKey()) { askForKey(); return Promise.resolve(); }
+    return fetch('fleet/data', { headers: authHeaders(), cache: 'no-store', credentials: 'same-origin' }).then(function (res) {
+      if (!res.ok) throw failure(res);
       return res.json();
     }).then(function (data) {
+      form.hidden = true;
       render(data);
       statusEl.dataset.error = 'false';
       statusEl.textContent = 'Updated ' + when(data.generatedAt);
     }).catch(function (e) {
+      if (e.status === 401 && signIn && !viewerKey()) { location.assign('/.auth/login/aad?post_login_redirect_uri=' + encodeURIComponent(location.pathname)); return; }
+      if (e.status === 401) { askForKey('Could not refresh: ' + e.message + '. Enter the viewer key again.'); return; }
       statusEl.dataset.error = 'true';
       statusEl.textContent = 'Could not refresh: ' + e.message;
     });
   }
+
+  // A report opens in the page: fetched with the same header, shown as text (no key in its link).
+  function showReport(url) {
+    var out = document.getElementById('report-body');
+    var box = document.getElementById('report');
+    box.hidden = false;
+    out.textContent = 'Loading ' + url + '…';
+    return fetch(url, { headers: authHeaders(), cache: 'no-store', credentials: 'same-origin' }).then(function (res) {
+      if (!res.ok) throw failure(res);
+      return res.json();
+    }).then(function (report) {
+      out.textContent = JSON.stringify(report, null, 2);
+      box.setAttribute('data-kind', report.kind || '');
+      box.scrollIntoView();
+    }).catch(function (e) { out.textContent = 'Could not load the report: ' + e.message; });
+  }
+  main.addEventListener('click', function (event) {
+    var link = event.target.closest ? event.target.closest('a[data-report]') : null;
+    if (!link) return;
+    event.preventDefault();
+    showReport(link.getAttribute('data-report'));
+  });
+  document.getElementById('report-close').addEventListener('click', function () { document.getElementById('report').hidden = true; });
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var input = document.getElementById('viewer-key');
+    try { sessionStorage.setItem(STORE, input.value.trim()); } catch (e) { statusEl.textContent = 'This browser keeps no session storage: the page cannot hold the key.'; return; }
+    input.value = '';
+    form.hidden = true;
+    statusEl.dataset.error = 'false';
+    statusEl.textContent = 'Loading…';
+    load().then(schedule);
+  });
   function schedule() {
     clearTimeout(timer);
     if (document.getElementById('auto').checked) timer = setTimeout(function () { if (!document.hidden) load().then(schedule); else schedule(); }, 10000);
