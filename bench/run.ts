@@ -72,6 +72,8 @@ interface VerifyFigures {
 interface BenchCloud {
   emulator: EmulatorProcessHandle;
   runner: RunnerHandle;
+  /** The fleet page's read-only viewer key (its data route takes no function key). */
+  viewerKey: string;
   azurite: { connectionString: string; blobEndpoint: string };
   close(): Promise<void>;
 }
@@ -114,8 +116,9 @@ interface OneVerification {
 async function verifyOnce(cloud: BenchCloud, rg: string, n: number): Promise<OneVerification> {
   const { lastSeq } = await admin<{ lastSeq: number }>(cloud, `/request-log?since=${Number.MAX_SAFE_INTEGER}`);
   const res = await fetch(`${cloud.runner.baseUrl}/api/scalesets/vmss-bench/verify`, { method: 'POST', headers: { 'x-functions-key': cloud.runner.functionKey }, body: JSON.stringify({ resourceGroup: rg }) });
-  const { id, statusQueryGetUri } = (await res.json()) as { id: string; statusQueryGetUri: string };
-  const status = await waitDone(statusQueryGetUri);
+  // Start answers carry only the app's own status route; the bench reads the durable status (with output) on the runner's loopback RPC endpoint.
+  const { id } = (await res.json()) as { id: string };
+  const status = await waitDone(`${cloud.runner.baseUrl}/_rpc/durabletask/instances/${id}`);
   if (status.runtimeStatus !== 'Completed') throw new Error(`verification of ${n} failed: ${JSON.stringify(status.output)}`);
   const report = status.output as { totals: { passed: number }; timingsMs: { facts: number; probes: number; frontEnd: number; total: number } };
   const { entries } = await admin<{ entries: LogEntry[] }>(cloud, `/request-log?since=${lastSeq}`);
@@ -200,8 +203,8 @@ async function measureEventToVerdict(cloud: BenchCloud): Promise<{ readinessMs: 
   const rg = 'rg-bench-events';
   const headers = { 'x-functions-key': cloud.runner.functionKey };
   const res = await fetch(`${cloud.runner.baseUrl}/api/deployments`, { method: 'POST', headers, body: JSON.stringify({ ...example, resourceGroup: rg, scaleSet: { ...example.scaleSet, capacity: 2, overprovision: false } }) });
-  const { id, statusQueryGetUri } = (await res.json()) as { id: string; statusQueryGetUri: string };
-  await waitDone(statusQueryGetUri);
+  const { id } = (await res.json()) as { id: string };
+  await waitDone(`${cloud.runner.baseUrl}/_rpc/durabletask/instances/${id}`);
   await admin(cloud, '/event-subscriptions', { method: 'POST', body: JSON.stringify({ endpoint: `${cloud.runner.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.runner.masterKey}` }) });
   const t0 = Date.now();
   await admin(cloud, '/autoscale', { method: 'POST', body: JSON.stringify({ resourceGroup: rg, scaleSet: 'vmss-friday', delta: 1 }) });
@@ -251,6 +254,7 @@ async function startBenchCloud(dataDir: string): Promise<BenchCloud> {
   return {
     emulator,
     runner,
+    viewerKey: settings.FRIDAY_FLEET_VIEWER_KEY ?? '',
     azurite,
     close: async () => {
       await runner.close();
@@ -301,7 +305,7 @@ async function main(): Promise<void> {
     const fleetRefreshes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data?fresh=1`, { headers: { 'x-functions-key': cloud.runner.functionKey } });
+      const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data?fresh=1`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
       if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
       await res.arrayBuffer();
       fleetRefreshes.push(Math.round(performance.now() - t0));

@@ -9,10 +9,12 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalCloud, type LocalCloudHandle } from '../cli/localCloud';
 
+/** GET /api/deployments/{id}: progress while running, the report (or the error) when done. */
 interface Status {
   runtimeStatus: string;
-  customStatus?: { step?: string; steps?: string[]; stepsDone?: string[]; message?: string } | null;
-  output?: unknown;
+  progress?: { step?: string; steps?: string[]; stepsDone?: string[]; message?: string } | null;
+  report?: unknown;
+  error?: unknown;
 }
 interface Report {
   outcome: string;
@@ -61,8 +63,8 @@ async function run(cloud: LocalCloudHandle, spec: unknown): Promise<Report | und
   const printed = new Set<string>();
   let lastMessage = '';
   for (;;) {
-    const status = (await (await fetch(body.statusQueryGetUri)).json()) as Status;
-    const cs = status.customStatus;
+    const status = (await (await fetch(body.statusQueryGetUri, { headers: { 'x-functions-key': cloud.functionKey } })).json()) as Status;
+    const cs = status.progress;
     const all = cs?.steps ?? [];
     // Every finished step once, in order, even if it finished between two polls.
     for (const done of cs?.stepsDone ?? []) {
@@ -75,10 +77,10 @@ async function run(cloud: LocalCloudHandle, spec: unknown): Promise<Report | und
       say(`    … ${cs.message}`);
     }
     if (status.runtimeStatus === 'Failed') {
-      say(`\nDeployment FAILED: ${String(status.output)}`);
+      say(`\nDeployment FAILED: ${typeof status.error === 'string' ? status.error : JSON.stringify(status.error)}`);
       return undefined;
     }
-    if (status.runtimeStatus === 'Completed') return status.output as Report;
+    if (status.runtimeStatus === 'Completed') return status.report as Report;
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     say(`Steps: ${report.steps.map((s) => `${s.name} (${s.writes} write${s.writes === 1 ? '' : 's'}, ${s.durationMs} ms)`).join(', ')}`);
     say(`Result: ${report.outcome.toUpperCase()} — ${report.totals.passed}/${report.totals.instances} instances passed, ${report.armWrites} ARM writes.`);
     say(`Front end: ${report.frontEndUrl ?? '(none)'}  (public address in the emulator: ${report.publicFrontEndUrl ?? '-'})`);
-    say(`Fleet page: ${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`);
+    say(`Fleet page: ${cloud.baseUrl}/api/fleet  (viewer key, asked once by the page: ${cloud.viewerKey})`);
   }
   if (exitAfter || !report) {
     await cloud.close();

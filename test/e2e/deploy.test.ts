@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { testClients } from '../support/armTestClients';
+import { waitForStatus } from '../support/durableRuns';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -49,14 +50,10 @@ async function post(route: string, body: unknown): Promise<Response> {
   return fetch(`${cloud.baseUrl}/api/${route}`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+/** Follows the start response's status route (GET /api/deployments/{id}, function key) to the end. */
 async function waitDone(statusQueryGetUri: string, timeoutMs = 60_000): Promise<Status> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = (await (await fetch(statusQueryGetUri)).json()) as Status;
-    if (['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus)) return status;
-    if (Date.now() > deadline) throw new Error(`still ${status.runtimeStatus}: ${JSON.stringify(status.customStatus)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const status = await waitForStatus(cloud, statusQueryGetUri, statusQueryGetUri, timeoutMs);
+  return { runtimeStatus: status.runtimeStatus, output: status.output, customStatus: status.customStatus };
 }
 
 async function deploy(body: unknown): Promise<Status> {

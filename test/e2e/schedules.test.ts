@@ -58,7 +58,8 @@ const schedule = (extra: Record<string, unknown> = {}) => ({
 });
 
 const api = (route: string, init: RequestInit = {}): Promise<Response> =>
-  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  // The function key for the operator's routes; the read-only viewer key for the fleet page's data.
+  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'x-friday-viewer-key': cloud.viewerKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
 async function status(instanceId: string): Promise<Status> {
   const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?code=${cloud.masterKey}`);

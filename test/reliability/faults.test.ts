@@ -296,7 +296,8 @@ describe('bad input', () => {
 
 describe('security', () => {
   it('refuses every keyed function without a key (and with a wrong one)', async () => {
-    const routes = ['deployments', 'deployments/x', 'scalesets/vmss-friday/scale', 'scalesets/vmss-friday/verify', 'schedules', 'schedules/evaluate', 'fleet', 'fleet/data', 'fleet/reports/a/b/c.json'];
+    // (The fleet page itself is a shell with no data: it needs no key. Its data and reports need the viewer key.)
+    const routes = ['deployments', 'deployments/x', 'scalesets/vmss-friday/scale', 'scalesets/vmss-friday/verify', 'schedules', 'schedules/evaluate', 'fleet/data', 'fleet/reports/a/b/c.json'];
     for (const route of routes) {
       for (const key of [undefined, 'wrong-key']) {
         const res = await fetch(`${cloud.baseUrl}/api/${route}`, { method: route.endsWith('scale') || route.endsWith('verify') || route.endsWith('evaluate') || route === 'deployments' ? 'POST' : 'GET', headers: key ? { 'x-functions-key': key } : {}, body: route.endsWith('scale') || route.endsWith('verify') || route.endsWith('evaluate') || route === 'deployments' ? '{}' : undefined });
@@ -321,10 +322,11 @@ describe('security', () => {
     const secrets = [cloud.settings.FRIDAY_ADMIN_PASSWORD, WEBHOOK_TOKEN, /AccountKey=([^;]+)/.exec(cloud.settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING ?? '')?.[1]].filter((s): s is string => Boolean(s));
     expect(secrets).toHaveLength(3);
     const statuses = await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances?code=${cloud.masterKey}`)).text();
-    const fleet = await (await fetch(`${cloud.baseUrl}/api/fleet/data?fresh=1&code=${cloud.functionKey}`)).text();
+    const viewer = { 'x-friday-viewer-key': cloud.viewerKey };
+    const fleet = await (await fetch(`${cloud.baseUrl}/api/fleet/data?fresh=1`, { headers: viewer })).text();
     const reportLinks = [...fleet.matchAll(/"reportUrl":"([^"]+)"/g)].map((m) => m[1] ?? '');
     expect(reportLinks.length).toBeGreaterThan(3);
-    const reports = await Promise.all(reportLinks.map(async (l) => (await fetch(`${cloud.baseUrl}/api/${l}?code=${cloud.functionKey}`)).text()));
+    const reports = await Promise.all(reportLinks.map(async (l) => (await fetch(`${cloud.baseUrl}/api/${l}`, { headers: viewer })).text()));
     const requestLog = JSON.stringify(cloud.emulator.requestLog.entries());
     const haystacks: Array<[string, string]> = [['runner log', logs.join('\n')], ['orchestration statuses', statuses], ['fleet data', fleet], ['run reports', reports.join('\n')], ['request log', requestLog]];
     for (const [where, text] of haystacks) {

@@ -1,7 +1,8 @@
 /**
  * POST /api/deployments — validate a deployment spec (400 listing every problem), then either
  * return the dry-run plan (every ARM write it would make, with reasons; nothing written) or start
- * the deployment orchestration (202 with the durable check-status body).
+ * the deployment orchestration (202 with its id and friday-fleet's own status route — never the
+ * durable extension's management URLs, which carry its system key).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { armClientsFor } from '../../azure/armClients';
@@ -14,7 +15,7 @@ import { parseDeploymentSpec, type DeploymentSpec } from '../../domain/deploymen
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { DeployTierInput } from '../orchestrators/deployTier';
-import { badRequest, busy, readJson, startUnderLock } from './problemResponse';
+import { badRequest, busy, readJson, startUnderLock, started } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 async function dryRunPlan(spec: DeploymentSpec): Promise<HttpResponseInit> {
@@ -50,9 +51,9 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   const instanceId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name });
   const input: DeployTierInput = { spec, subscriptionId: settings.AZURE_SUBSCRIPTION_ID };
   const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.deployTier, instanceId, input });
-  if (!start.started) return busy(request, client, instanceId, start);
+  if (!start.started) return busy(request, instanceId, start);
   context.log(`deployment ${instanceId} started for ${spec.resourceGroup}/${spec.scaleSet.name}`);
-  return client.createCheckStatusResponse(request, instanceId);
+  return started(request, instanceId);
 }
 
 app.http('deployments', { route: 'deployments', methods: ['POST'], authLevel: 'function', extraInputs: [durableClientInput], handler: startDeployment });

@@ -8,10 +8,32 @@ export function badRequest(error: string, problems: string[]): HttpResponseInit 
   return { status: 400, jsonBody: { error, problems } };
 }
 
-/** Reads a JSON body; a missing or malformed body is a 400, never a crash. */
-export async function readJson(request: HttpRequest): Promise<{ ok: true; value: unknown } | { ok: false; response: HttpResponseInit }> {
-  const text = await request.text();
-  if (!text.trim()) return { ok: false, response: badRequest('InvalidJson', ['(body): a JSON body is required']) };
+/**
+ * The largest JSON body any route takes. A deployment spec or an autoscale notification is a few
+ * KB, a schedule document for many scale sets tens of KB: anything past this is refused (413)
+ * before it is parsed.
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+function tooLarge(bytes: number | undefined, maxBytes: number): HttpResponseInit {
+  return { status: 413, jsonBody: { error: 'PayloadTooLarge', problems: [`(body): ${bytes === undefined ? 'larger than' : `${bytes} bytes, more than`} the ${maxBytes} bytes this route accepts`] } };
+}
+
+/** The body's text, or a 413 when it is larger than `maxBytes` (by its Content-Length, or once read). */
+async function bodyText(request: HttpRequest, maxBytes: number): Promise<{ ok: true; text: string } | { ok: false; response: HttpResponseInit }> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, response: tooLarge(declared, maxBytes) };
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) return { ok: false, response: tooLarge(bytes.byteLength, maxBytes) };
+  return { ok: true, text: bytes.toString('utf8') };
+}
+
+/** Reads a JSON body; a missing or malformed body is a 400, an oversized one a 413, never a crash. */
+export async function readJson(request: HttpRequest, options: { maxBytes?: number; allowEmpty?: boolean } = {}): Promise<{ ok: true; value: unknown } | { ok: false; response: HttpResponseInit }> {
+  const body = await bodyText(request, options.maxBytes ?? MAX_BODY_BYTES);
+  if (!body.ok) return body;
+  const text = body.text;
+  if (!text.trim()) return options.allowEmpty ? { ok: true, value: {} } : { ok: false, response: badRequest('InvalidJson', ['(body): a JSON body is required']) };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
@@ -24,8 +46,7 @@ export async function readJson(request: HttpRequest): Promise<{ ok: true; value:
  * `allowEmpty`, an empty body counts as `{}` (routes whose fields are all optional).
  */
 export async function parseBody<T extends z.ZodTypeAny>(request: HttpRequest, schema: T, options: { allowEmpty: boolean }): Promise<{ ok: true; value: z.infer<T> } | { ok: false; response: HttpResponseInit }> {
-  const text = (await request.clone().text()).trim();
-  const json = options.allowEmpty && !text ? { ok: true as const, value: {} } : await readJson(request);
+  const json = await readJson(request, { allowEmpty: options.allowEmpty });
   if (!json.ok) return json;
   const parsed = schema.safeParse(json.value);
   if (!parsed.success) return { ok: false, response: badRequest('InvalidRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)) };
@@ -63,8 +84,28 @@ export async function startUnderLock(client: DurableClient, options: { orchestra
   }
 }
 
-export function busy(request: HttpRequest, client: DurableClient, instanceId: string, holder?: { runtimeStatus: string; name: string }): HttpResponseInit {
-  const links = client.createHttpManagementPayload(instanceId);
+/**
+ * friday-fleet's own status route for a run (`GET /api/deployments/{id}`, function key required).
+ * Start and busy answers point here and nowhere else: the durable extension's management URLs
+ * (`createCheckStatusResponse`) carry its system key, which can read every run's input and
+ * output, terminate or purge any run and start any orchestrator with any input — it must never
+ * be handed out. Only the request's origin is kept (never its query, which may hold `code=`).
+ */
+export function statusUri(request: HttpRequest, instanceId: string): string {
+  return `${new URL(request.url).origin}/api/deployments/${encodeURIComponent(instanceId)}`;
+}
+
+/** 202 for a started run: its id and where to follow it (no key, no durable URL). */
+export function started(request: HttpRequest, instanceId: string): HttpResponseInit {
+  const uri = statusUri(request, instanceId);
+  return {
+    status: 202,
+    headers: { location: uri, 'retry-after': '5' },
+    jsonBody: { id: instanceId, statusQueryGetUri: uri, message: 'Started: GET statusQueryGetUri with your function key (x-functions-key) for progress, and the report when done.' },
+  };
+}
+
+export function busy(request: HttpRequest, instanceId: string, holder?: { runtimeStatus: string; name: string }): HttpResponseInit {
   return {
     status: 409,
     jsonBody: {
@@ -72,7 +113,7 @@ export function busy(request: HttpRequest, client: DurableClient, instanceId: st
       message: 'Another change is running on this scale set; try again when it has finished.',
       runningInstanceId: instanceId,
       ...(holder ? { runningName: holder.name, runningStatus: holder.runtimeStatus } : {}),
-      statusQueryGetUri: links.statusQueryGetUri,
+      statusQueryGetUri: statusUri(request, instanceId),
     },
   };
 }

@@ -4,13 +4,14 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import { azureNameProblem } from '../../domain/azureNames';
 import { changeInstanceId, verifyInstanceId } from '../../domain/changeLock';
 import { lazySchema } from '../../domain/validation';
 import { loadSettings } from '../../settings';
 import { ORCHESTRATOR } from '../activities/names';
 import type { ScaleScaleSetInput } from '../orchestrators/scaleScaleSet';
 import type { VerifyScaleSetInput } from '../orchestrators/verifyScaleSet';
-import { badRequest, busy, parseBody, startUnderLock } from './problemResponse';
+import { badRequest, busy, parseBody, startUnderLock, started } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 const bodies = lazySchema((z) => {
@@ -40,15 +41,20 @@ async function startScaleSetRun<T extends z.ZodTypeAny>(options: {
   const body = await parseBody(request, options.schema, { allowEmpty: options.allowEmptyBody });
   if (!body.ok) return body.response;
   const resourceGroup = resourceGroupOf(body.value as { resourceGroup?: string }, request);
-  if (!resourceGroup) return badRequest('InvalidRequest', ['resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)']);
-  const settings = loadSettings();
   const scaleSetName = request.params.name ?? '';
+  // Both names go into ARM URLs: Azure's naming rules, checked before anything starts.
+  const problems = [
+    resourceGroup === undefined ? 'resourceGroup: required (in the body, the query, or FRIDAY_DEFAULT_RESOURCE_GROUP)' : azureNameProblem('resourceGroup', resourceGroup),
+    azureNameProblem('scaleSet', scaleSetName),
+  ].flatMap((p, i) => (p ? [p.startsWith('resourceGroup:') ? p : `${i === 0 ? 'resourceGroup' : 'name (path)'}: ${p}`] : []));
+  if (problems.length > 0 || resourceGroup === undefined) return badRequest('InvalidRequest', problems);
+  const settings = loadSettings();
   const client = durableClient(context);
   const instanceId = options.lockId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup, scaleSetName });
   const input = options.input({ resourceGroup, scaleSetName, body: body.value });
   const start = await startUnderLock(client, { orchestrator: options.orchestrator, instanceId, input });
-  if (!start.started) return busy(request, client, instanceId, start);
-  return client.createCheckStatusResponse(request, instanceId);
+  if (!start.started) return busy(request, instanceId, start);
+  return started(request, instanceId);
 }
 
 export async function scaleScaleSet(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

@@ -8,7 +8,7 @@ import { SCHEDULE_EVALUATION_ID } from '../../domain/changeLock';
 import { lazySchema } from '../../domain/validation';
 import { ORCHESTRATOR } from '../activities/names';
 import type { EvaluateSchedulesInput } from '../orchestrators/evaluateSchedules';
-import { busy, parseBody, startUnderLock } from './problemResponse';
+import { busy, parseBody, startUnderLock, started } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
 
 const body = lazySchema((z) => z.object({ dryRun: z.boolean().default(false) }).strict());
@@ -19,8 +19,8 @@ export async function evaluateSchedulesNow(request: HttpRequest, context: Invoca
   const client = durableClient(context);
   const input: EvaluateSchedulesInput = { trigger: 'http', dryRun: parsed.value.dryRun };
   const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.evaluateSchedules, instanceId: SCHEDULE_EVALUATION_ID, input });
-  if (!start.started) return busy(request, client, SCHEDULE_EVALUATION_ID, start);
-  return client.createCheckStatusResponse(request, SCHEDULE_EVALUATION_ID);
+  if (!start.started) return busy(request, SCHEDULE_EVALUATION_ID, start);
+  return started(request, SCHEDULE_EVALUATION_ID);
 }
 
 app.http('schedulesEvaluate', { route: 'schedules/evaluate', methods: ['POST'], authLevel: 'function', extraInputs: [durableClientInput], handler: evaluateSchedulesNow });
