@@ -11,13 +11,12 @@ import { OBSERVED_ACTIONS_DIR } from '../support/observedActions';
 import { compareRole, REPO, type RoleDefinition } from '../support/infraChecks';
 
 const role = JSON.parse(readFileSync(path.join(REPO, 'infra', 'role', 'friday-fleet-operator.json'), 'utf8')) as RoleDefinition;
-/** Blob operations of src/azure/scriptStore.ts: create container, exists + upload, user-delegation SAS. */
-const SCRIPT_STORE_ACTIONS = [
-  'Microsoft.Storage/storageAccounts/blobServices/containers/write',
-  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
-  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write',
-  'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
-];
+/**
+ * Data actions the role must grant: none. The script store (src/azure/scriptStore.ts) and run
+ * records live in the app's own storage account, where infra/app/app-access.bicep grants the
+ * app's identity its data roles; the target group's storage accounts are none of its business.
+ */
+const SCRIPT_STORE_ACTIONS: string[] = [];
 
 function observed(): string[] {
   if (!existsSync(OBSERVED_ACTIONS_DIR)) return [];
@@ -34,6 +33,11 @@ describe('the friday-fleet operator role', () => {
     expect(result.wildcards).toEqual([]);
     expect(result.missing, 'used by the code but not allowed by the role').toEqual([]);
     expect(result.unused, 'allowed by the role but used by no code path').toEqual([]);
+  });
+
+  it('grants no storage rights in the target group (no control-plane storage action, no data action)', () => {
+    expect([...role.Actions, ...role.DataActions].filter((a) => a.toLowerCase().startsWith('microsoft.storage'))).toEqual([]);
+    expect(role.DataActions).toEqual([]);
   });
 
   it('reports a new ARM call that the role does not allow, and an allowed action no code uses', () => {
