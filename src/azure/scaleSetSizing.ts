@@ -5,6 +5,7 @@
  */
 import type { ScaleSetShape } from '../domain/schedule/schedulePlan';
 import type { ArmClients } from './armClients';
+import { startOperation, type OperationProgress } from './armOperations';
 import type { ScaleSetReader, ScaleSetRef } from './scaleSetReads';
 
 /** The shape a schedule compares with: capacity, size, upgrade mode and zones. */
@@ -21,14 +22,19 @@ export async function readScaleSetShape(read: ScaleSetReader, target: ScaleSetRe
   };
 }
 
-/** Sets the model's VM size. Capacity is sent unchanged: ARM treats `sku` as one object. */
-export async function setScaleSetVmSize(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; vmSize: string }): Promise<{ before: string; written: boolean }> {
+/**
+ * Starts setting the model's VM size (a PATCH of `sku`, long-running); no write when it already
+ * matches. Capacity is sent unchanged: ARM treats `sku` as one object.
+ */
+export async function setScaleSetVmSize(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; vmSize: string }): Promise<{ before: string; written: boolean; operation?: OperationProgress }> {
   const compute = clients.compute();
   const vmss = await compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
   const before = vmss.sku?.name ?? '';
   if (before.toLowerCase() === options.vmSize.toLowerCase()) return { before, written: false };
-  await compute.virtualMachineScaleSets.update(options.resourceGroup, options.scaleSetName, { sku: { name: options.vmSize, tier: vmss.sku?.tier ?? 'Standard', capacity: vmss.sku?.capacity ?? 0 } });
-  return { before, written: true };
+  const operation = await startOperation('compute', `VM size ${before} → ${options.vmSize} on ${options.scaleSetName}`, () =>
+    compute.virtualMachineScaleSets.update(options.resourceGroup, options.scaleSetName, { sku: { name: options.vmSize, tier: vmss.sku?.tier ?? 'Standard', capacity: vmss.sku?.capacity ?? 0 } }),
+  );
+  return { before, written: true, operation };
 }
 
 export async function listStaleInstances(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<string[]> {
@@ -39,7 +45,9 @@ export async function listStaleInstances(clients: ArmClients, options: { resourc
   return stale;
 }
 
-export async function upgradeInstanceBatch(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; instanceIds: string[] }): Promise<void> {
-  if (options.instanceIds.length === 0) return;
-  await clients.compute().virtualMachineScaleSets.updateInstances(options.resourceGroup, options.scaleSetName, { instanceIds: options.instanceIds });
+/** Starts a manual upgrade of one batch (a restart per instance when the size changed); returns the operation to poll. */
+export async function upgradeInstanceBatch(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; instanceIds: string[] }): Promise<OperationProgress> {
+  const description = `manual upgrade of instance(s) ${options.instanceIds.join(', ')} on ${options.scaleSetName}`;
+  if (options.instanceIds.length === 0) return { done: true, description };
+  return startOperation('compute', description, () => clients.compute().virtualMachineScaleSets.updateInstances(options.resourceGroup, options.scaleSetName, { instanceIds: options.instanceIds }));
 }

@@ -21,6 +21,7 @@ export const ACTIVITY = {
   dropKeptEvents: 'dropKeptEvents',
   handOverEvents: 'handOverEvents',
   pollArmOperation: 'pollArmOperation',
+  listNewInstances: 'listNewInstances',
 } as const;
 
 export const ORCHESTRATOR = {

@@ -1,4 +1,5 @@
 import { armClientsFor } from '../../azure/armClients';
+import type { OperationProgress } from '../../azure/armOperations';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { listStaleInstances, setScaleSetVmSize, upgradeInstanceBatch } from '../../azure/scaleSetSizing';
 import { loadSettings } from '../../settings';
@@ -10,8 +11,8 @@ interface Target {
   scaleSetName: string;
 }
 
-/** PATCHes the model's VM size (no write when it already matches). */
-export async function setVmSize(input: Target & { vmSize: string }): Promise<StepOutcome<{ before: string; written: boolean }>> {
+/** Starts PATCHing the model's VM size (no write when it already matches); the orchestration polls the operation. */
+export async function setVmSize(input: Target & { vmSize: string }): Promise<StepOutcome<{ before: string; written: boolean; operation?: OperationProgress }>> {
   const clients = armClientsFor(loadSettings());
   return armStep('vmSize', () => setScaleSetVmSize(clients, input));
 }
@@ -22,13 +23,10 @@ export async function listStale(input: Target): Promise<StepOutcome<string[]>> {
   return armStep('vmSize', () => listStaleInstances(clients, input));
 }
 
-/** Brings one batch to the latest model (manual upgrade: resize with a restart). */
-export async function upgradeBatch(input: Target & { instanceIds: string[] }): Promise<StepOutcome<{ upgraded: string[] }>> {
+/** Starts bringing one batch to the latest model (manual upgrade: resize with a restart); the orchestration polls the operation. */
+export async function upgradeBatch(input: Target & { instanceIds: string[] }): Promise<StepOutcome<{ upgraded: string[]; operation: OperationProgress }>> {
   const clients = armClientsFor(loadSettings());
-  return armStep('vmSize', async () => {
-    await upgradeInstanceBatch(clients, input);
-    return { upgraded: input.instanceIds };
-  });
+  return armStep('vmSize', async () => ({ upgraded: input.instanceIds, operation: await upgradeInstanceBatch(clients, input) }));
 }
 
 registerActivity(ACTIVITY.setVmSize, { handler: setVmSize });

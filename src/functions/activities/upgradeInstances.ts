@@ -1,5 +1,7 @@
 import { armClientsFor } from '../../azure/armClients';
+import type { OperationProgress } from '../../azure/armOperations';
 import { armStep, type StepOutcome } from '../../azure/armStep';
+import { listStaleInstances, upgradeInstanceBatch } from '../../azure/scaleSetSizing';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
@@ -11,19 +13,27 @@ export interface UpgradeInstancesInput {
   batchSize: number;
 }
 
-/** Manual upgrade policy: brings every instance not on the latest model to it, a batch per call. */
-export async function upgradeInstances(input: UpgradeInstancesInput): Promise<StepOutcome<{ upgraded: string[] }>> {
-  const settings = loadSettings();
-  const compute = armClientsFor(settings).compute();
+export interface UpgradeBatch {
+  /** The batch this call started (empty: every instance is on the latest model). */
+  upgraded: string[];
+  /** Instances still on an older model after this batch. */
+  remaining: number;
+  operation?: OperationProgress;
+}
+
+/**
+ * Manual upgrade policy, one batch per call: lists the instances not on the latest model and
+ * starts a manual upgrade of the first `batchSize` of them, returning the operation's handle. The
+ * orchestration polls it and calls again until none is left.
+ */
+export async function upgradeInstances(input: UpgradeInstancesInput): Promise<StepOutcome<UpgradeBatch>> {
+  const clients = armClientsFor(loadSettings());
   return armStep('upgrade', async () => {
-    const stale: string[] = [];
-    for await (const vm of compute.virtualMachineScaleSetVMs.list(input.resourceGroup, input.scaleSetName, { filter: 'properties/latestModelApplied eq false' })) {
-      if (vm.instanceId) stale.push(vm.instanceId);
-    }
-    for (let i = 0; i < stale.length; i += input.batchSize) {
-      await compute.virtualMachineScaleSets.updateInstances(input.resourceGroup, input.scaleSetName, { instanceIds: stale.slice(i, i + input.batchSize) });
-    }
-    return { upgraded: stale };
+    const stale = await listStaleInstances(clients, input);
+    const batch = stale.slice(0, input.batchSize);
+    if (batch.length === 0) return { upgraded: [], remaining: 0 };
+    const operation = await upgradeInstanceBatch(clients, { ...input, instanceIds: batch });
+    return { upgraded: batch, remaining: stale.length - batch.length, operation };
   });
 }
 

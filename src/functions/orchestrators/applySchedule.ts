@@ -22,7 +22,8 @@ import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
-import { armActivity } from './armActivity';
+import { armActivity, armOperation } from './armActivity';
+import { changeCapacity } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
 
 export interface ApplyScheduleInput {
@@ -142,7 +143,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       const plan = resizeBatches({ instanceIds: stale, capacity: shape.capacity, maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent });
       for (const [index, ids] of plan.entries()) {
         status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${index + 1}/${plan.length} to ${vmSize}`, { batch: index + 1, batches: plan.length });
-        must((yield* armActivity(context, ACTIVITY.upgradeInstanceBatch, { ...target, instanceIds: ids })) as StepOutcome<unknown>);
+        must((yield* armOperation(context, ACTIVITY.upgradeInstanceBatch, { ...target, instanceIds: ids }, 'vmSize')) as StepOutcome<unknown>);
         armWrites++;
         if (!haltOnFailure) continue;
         const v = yield* verify({ instanceIds: ids, vmSize });
@@ -180,7 +181,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     if (!change) continue;
     if (field === 'capacity') {
       status('capacity', `capacity ${change.from} → ${change.to}`);
-      const result = must((yield* armActivity(context, ACTIVITY.setCapacity, { ...target, capacity: Number(change.to) })) as StepOutcome<CapacityChange>);
+      const result = must<CapacityChange>(yield* changeCapacity(context, { ...target, capacity: Number(change.to) }));
       if (result.written) armWrites++;
       shape = { ...shape, capacity: result.after };
       const scaledOut = result.after > result.before;
@@ -194,7 +195,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const to = String(change.to);
     const from = String(change.from);
     status('vmSize', `VM size ${from} → ${to}`);
-    const written = must((yield* armActivity(context, ACTIVITY.setVmSize, { ...target, vmSize: to })) as StepOutcome<{ before: string; written: boolean }>);
+    const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
     if (written.written) armWrites++;
     const failing = (yield* moveInstances(to, true));
     if (!failing) {
@@ -205,7 +206,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const bad = batches[batches.length - 1];
     steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}` });
     status('rollback', `rolling the size back to ${written.before}`);
-    const back = must((yield* armActivity(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before })) as StepOutcome<{ before: string; written: boolean }>);
+    const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
     if (back.written) armWrites++;
     yield* moveInstances(written.before, false);
     const after = yield* verify({ vmSize: written.before });

@@ -20,6 +20,7 @@ import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 import { armActivity, waitForOperation } from './armActivity';
+import { changeCapacity, manualUpgrade } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
 
 /** A step has a handful of resources; each call settles at least one of them. */
@@ -129,9 +130,9 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       else if (mode === 'Manual') {
         progress('upgrade', 'bringing instances to the latest model (manual upgrade)');
         const batchSize = Math.max(1, Math.ceil(((scaleSetInfo.capacityBefore ?? spec.scaleSet.capacity) * spec.scaleSet.upgradePolicy.maxBatchInstancePercent) / 100));
-        const upgraded: StepOutcome<{ upgraded: string[] }> = yield* armActivity(context, ACTIVITY.upgradeInstances, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, batchSize });
+        const upgraded: StepOutcome<{ upgraded: string[]; batches: number }> = yield* manualUpgrade(context, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, batchSize });
         if (!upgraded.ok) throw fail(upgraded);
-        record('upgrade', upgradeStarted, upgraded.value.upgraded.length > 0, Math.ceil(upgraded.value.upgraded.length / batchSize), `${upgraded.value.upgraded.length} instance(s) upgraded in batches of ${batchSize}`);
+        record('upgrade', upgradeStarted, upgraded.value.upgraded.length > 0, upgraded.value.batches, `${upgraded.value.upgraded.length} instance(s) upgraded in batches of ${batchSize}`);
       } else if (mode === 'Rolling') {
         let status: RollingStatus | null = null;
         for (let poll = 0; poll < 720; poll++) {
@@ -153,7 +154,7 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       if (scaleSetInfo?.created || scaleSetInfo?.capacityBefore === spec.scaleSet.capacity) {
         record('capacity', capacityStarted, false, 0, `capacity ${spec.scaleSet.capacity}`);
       } else {
-        const change: StepOutcome<CapacityChange> = yield* armActivity(context, ACTIVITY.setCapacity, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, capacity: spec.scaleSet.capacity });
+        const change: StepOutcome<CapacityChange> = yield* changeCapacity(context, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, capacity: spec.scaleSet.capacity });
         if (!change.ok) throw fail(change);
         if (change.value.written) plannedWrites.push({ step: 'capacity', action: 'update', kind: 'virtualMachineScaleSet', name: spec.scaleSet.name, reason: `capacity ${change.value.before} → ${change.value.after}` });
         record('capacity', capacityStarted, change.value.written, change.value.written ? 1 : 0, `capacity ${change.value.before} → ${change.value.after}`);

@@ -6,10 +6,10 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
 import type { CapacityChange } from '../activities/setCapacity';
-import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
+import { ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
-import { armActivity } from './armActivity';
+import { changeCapacity } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
 
 export interface ScaleScaleSetInput {
@@ -21,7 +21,7 @@ export interface ScaleScaleSetInput {
 export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ScaleScaleSetInput>();
   context.df.setCustomStatus({ step: 'capacity', message: `scaling to ${input.capacity}` });
-  const change: StepOutcome<CapacityChange> = yield* armActivity(context, ACTIVITY.setCapacity, input);
+  const change: StepOutcome<CapacityChange> = yield* changeCapacity(context, input);
   if (!change.ok) throw new Error(failureText(change));
   context.df.setCustomStatus({ step: 'verify', message: `verifying ${change.value.newInstanceIds.length ? 'new instances' : 'all instances'}` });
   const verifyInput: VerifyScaleSetInput = {

@@ -22,6 +22,7 @@ import type { ReserveRepairsInput } from '../activities/reserveRepairs';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
+import { repairInstances } from './scaleSetOperations';
 import { armActivity, armRetry } from './armActivity';
 import { registerOrchestration } from '../durable';
 
@@ -154,7 +155,8 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
         if (ids.length === 0) continue;
         acted += ids.length;
         context.df.setCustomStatus({ step: action, round, batch: batch + 1, instances: ids });
-        const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* armActivity(context, ACTIVITY.repairInstances, { ...target, action, instanceIds: ids });
+        // Replace restores the capacity read above, before its delete (never a re-read after it).
+        const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* repairInstances(context, { ...target, action, instanceIds: ids, capacity: targets.value.capacity });
         if (!repaired.ok) throw new Error(failureText(repaired));
         const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
         const after: InstanceVerdict[] = checkIds.length ? (yield* verify(checkIds)).instances : [];
