@@ -63,9 +63,9 @@ export interface EmulatorHandle {
   close(): Promise<void>;
 }
 
-export const DEFAULT_TIMING: EmulatorTiming = { networkOperationMs: 0, instanceProvisionMs: 0, extensionRunMs: 0, pageLatencyMs: 0 };
+export const DEFAULT_TIMING: EmulatorTiming = { networkOperationMs: 0, instanceProvisionMs: 0, extensionRunMs: 0, pageLatencyMs: 0, healthProbeIntervalMs: 100 };
 
-const emptyDirectory: InstanceDirectory = { membersOfBackendPool: () => [] };
+const emptyDirectory: InstanceDirectory = { membersOfBackendPool: () => [], instance: () => undefined };
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;

@@ -3,6 +3,7 @@
  * list with instance views, and the scale set's NIC list — never one ARM call per instance (the
  * classic way to hit Compute's HighCostGet throttling).
  */
+import { probeWithDefaults, type FrontEndProbe } from '../domain/availability/frontEndProbe';
 import type { InstanceFacts } from '../domain/verification/verdicts';
 import type { ArmClients } from './armClients';
 import { armScaleSetReader, type ScaleSetReader } from './scaleSetReads';
@@ -107,25 +108,59 @@ export async function collectScaleSetFacts(
 }
 
 /** The public front end of a scale set: the first backend pool's load balancer / gateway public IP. */
-export async function frontEndAddress(clients: ArmClients, options: { resourceGroup: string; publicIpId?: string; backendPoolIds: string[] }): Promise<string | null> {
+export async function frontEndAddress(clients: ArmClients, options: { resourceGroup: string; publicIpId?: string | undefined; backendPoolIds: string[] }): Promise<string | null> {
+  return (await frontEndOf(clients, options)).ip;
+}
+
+type NetworkClient = ReturnType<ArmClients['network']>;
+type LoadBalancer = Awaited<ReturnType<NetworkClient['loadBalancers']['get']>>;
+type ApplicationGateway = Awaited<ReturnType<NetworkClient['applicationGateways']['get']>>;
+
+const sameId = (a: string | undefined, b: string | undefined): boolean => (a ?? '').toLowerCase() === (b ?? '').toLowerCase() && a !== undefined;
+
+/** The health probe of the LB rule that serves `pool` (the first rule naming it). */
+export function loadBalancerProbe(lb: LoadBalancer, pool: string): FrontEndProbe {
+  const rule = (lb.loadBalancingRules ?? []).find((r) => sameId(r.backendAddressPool?.id, pool) || (r.backendAddressPools ?? []).some((p) => sameId(p.id, pool)));
+  const probe = (lb.probes ?? []).find((p) => sameId(p.id, rule?.probe?.id));
+  return probeWithDefaults('loadBalancer', { intervalSeconds: probe?.intervalInSeconds, threshold: probe?.probeThreshold ?? probe?.numberOfProbes });
+}
+
+/** The probe and connection draining of the App Gateway routing rule that serves `pool`. */
+export function applicationGatewayProbe(agw: ApplicationGateway, pool: string): FrontEndProbe {
+  const rule = (agw.requestRoutingRules ?? []).find((r) => sameId(r.backendAddressPool?.id, pool));
+  const settings = (agw.backendHttpSettingsCollection ?? []).find((s) => sameId(s.id, rule?.backendHttpSettings?.id));
+  const probe = (agw.probes ?? []).find((p) => sameId(p.id, settings?.probe?.id));
+  const draining = settings?.connectionDraining;
+  return probeWithDefaults('applicationGateway', { intervalSeconds: probe?.interval, threshold: probe?.unhealthyThreshold, drainSeconds: draining?.enabled ? draining.drainTimeoutInSec : 0 });
+}
+
+/**
+ * The public front end of a scale set — the first backend pool's load balancer / gateway public IP
+ * — and the health probe that decides which instances it sends traffic to (null when the public IP
+ * was given, or no pool names a front end). The LB or gateway is read once for both.
+ */
+export async function frontEndOf(clients: ArmClients, options: { resourceGroup: string; publicIpId?: string | undefined; backendPoolIds: string[] }): Promise<{ ip: string | null; probe: FrontEndProbe | null }> {
   let pipId = options.publicIpId;
-  if (!pipId) {
-    const pool = options.backendPoolIds[0];
-    const m = pool ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|applicationGateways)\/([^/]+)\//i.exec(pool) : null;
-    if (!m?.[1] || !m[3]) return null;
+  let probe: FrontEndProbe | null = null;
+  const pool = options.backendPoolIds[0];
+  const m = pool ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(loadBalancers|applicationGateways)\/([^/]+)\//i.exec(pool) : null;
+  // A known public IP saves the LB read (verification counts its ARM calls); the probe is then unknown.
+  if (!pipId && pool && m?.[1] && m[3]) {
     if (m[2]?.toLowerCase() === 'loadbalancers') {
       // One call: ARM embeds the front end's public IP (with its address) when asked to expand it.
       const lb = await clients.network().loadBalancers.get(m[1], m[3], { expand: 'frontendIPConfigurations/publicIPAddress' });
+      probe = loadBalancerProbe(lb, pool);
       const embedded = lb.frontendIPConfigurations?.[0]?.publicIPAddress;
-      if (embedded?.ipAddress) return embedded.ipAddress;
+      if (embedded?.ipAddress) return { ip: embedded.ipAddress, probe };
       pipId = embedded?.id;
     } else {
       const agw = await clients.network().applicationGateways.get(m[1], m[3]);
+      probe = applicationGatewayProbe(agw, pool);
       pipId = agw.frontendIPConfigurations?.[0]?.publicIPAddress?.id;
     }
   }
-  const m = pipId ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([^/]+)$/i.exec(pipId) : null;
-  if (!m?.[1] || !m[2]) return null;
-  const pip = await clients.network().publicIPAddresses.get(m[1], m[2]);
-  return pip.ipAddress ?? null;
+  const pm = pipId ? /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/publicIPAddresses\/([^/]+)$/i.exec(pipId) : null;
+  if (!pm?.[1] || !pm[2]) return { ip: null, probe };
+  const pip = await clients.network().publicIPAddresses.get(pm[1], pm[2]);
+  return { ip: pip.ipAddress ?? null, probe };
 }

@@ -111,15 +111,17 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
     const map = await addressMap(emulator.adminUrl);
     const front = map[`${net.publicIpAddress}:80`];
     expect(front).toBeDefined();
-    const hosts = new Set<string>();
-    for (let i = 0; i < 12; i++) {
-      const page = await fetchPage(`http://${front}/`);
-      expect(page.status).toBe(200);
-      hosts.add(/host (\S+) !/.exec(page.body)?.[1] ?? '');
-    }
     const names = [];
     for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) names.push(vm.osProfile?.computerName?.toUpperCase());
+    // New instances take traffic once the balancer's probe has passed them (here: one probe, every 100 ms).
+    const hosts = new Set<string>();
+    for (let i = 0; i < 200 && hosts.size < names.length; i++) {
+      const page = await fetchPage(`http://${front}/`);
+      if (page.status === 200) hosts.add(/host (\S+) !/.exec(page.body)?.[1] ?? '');
+      else await new Promise((r) => setTimeout(r, 10));
+    }
     expect([...hosts].sort()).toEqual(names.sort());
+    for (let i = 0; i < 6; i++) expect((await fetchPage(`http://${front}/`)).status).toBe(200);
   });
 
   it('fails the extension with a message when the script cannot be downloaded, and the page is never served', async () => {

@@ -68,6 +68,12 @@ export interface InstanceState {
   /** Created by overprovisioning; removed once enough instances have provisioned. */
   extra: boolean;
   vmId: string;
+  /**
+   * Backend pools this instance's NIC is in when set on the instance itself (a VMSS VM update of
+   * `networkProfileConfiguration`, how an instance is taken out of a load balancer); undefined =
+   * the scale set model's.
+   */
+  backendPoolIds?: string[];
   /** Serialises lifecycle work on one instance. */
   busy: Promise<void>;
 }
@@ -132,6 +138,39 @@ export function backendPoolIds(doc: ScaleSetDoc): string[] {
       .map((p) => p.id)
       .filter((id): id is string => typeof id === 'string'),
   );
+}
+
+/** Backend pool ids named in NIC configurations (`networkInterfaceConfigurations` of a model or an instance). */
+export function backendPoolIdsOfNics(nics: unknown): string[] {
+  const list = (Array.isArray(nics) ? nics : []) as Array<{ properties?: { ipConfigurations?: Array<{ properties?: Json }> } }>;
+  return list.flatMap((nic) =>
+    (nic.properties?.ipConfigurations ?? []).flatMap((ip) =>
+      [...((ip.properties?.loadBalancerBackendAddressPools ?? []) as Array<{ id?: string }>), ...((ip.properties?.applicationGatewayBackendAddressPools ?? []) as Array<{ id?: string }>)]
+        .map((p) => p.id)
+        .filter((id): id is string => typeof id === 'string'),
+    ),
+  );
+}
+
+/**
+ * An instance's own NIC configurations: the model's, with its backend pools replaced by the
+ * instance's when they were set on the instance (only the first NIC's first IP configuration
+ * carries them, as friday-fleet's and most scale sets' models do).
+ */
+export function instanceNicConfigurations(doc: ScaleSetDoc, inst: InstanceState): Json[] {
+  const nics = structuredClone(((vmProfile(doc).networkProfile as Json | undefined)?.networkInterfaceConfigurations ?? []) as Json[]);
+  if (!inst.backendPoolIds) return nics;
+  const lb = inst.backendPoolIds.filter((id) => /\/loadBalancers\//i.test(id)).map((id) => ({ id }));
+  const agw = inst.backendPoolIds.filter((id) => /\/applicationGateways\//i.test(id)).map((id) => ({ id }));
+  nics.forEach((nic, n) => {
+    const ips = ((nic.properties as Json | undefined)?.ipConfigurations ?? []) as Array<{ properties?: Json }>;
+    ips.forEach((ip, i) => {
+      ip.properties ??= {};
+      ip.properties.loadBalancerBackendAddressPools = n === 0 && i === 0 ? lb : [];
+      ip.properties.applicationGatewayBackendAddressPools = n === 0 && i === 0 ? agw : [];
+    });
+  });
+  return nics;
 }
 
 export function dataDisksOf(doc: ScaleSetDoc): Array<{ lun: number; diskSizeGB: number; createOption?: string; name?: string }> {
@@ -207,8 +246,9 @@ export class ScaleSetEngine implements InstanceDirectory {
   membersOfBackendPool(backendPoolId: string): Array<{ resourceId: string; privateIp: string; port: number; running: boolean }> {
     const out: Array<{ resourceId: string; privateIp: string; port: number; running: boolean }> = [];
     for (const state of this.scaleSets.values()) {
-      if (!backendPoolIds(state.doc).some((id) => lower(id) === lower(backendPoolId))) continue;
+      const modelPools = backendPoolIds(state.doc);
       for (const inst of state.instances.values()) {
+        if (!(inst.backendPoolIds ?? modelPools).some((id) => lower(id) === lower(backendPoolId))) continue;
         out.push({
           resourceId: `${state.doc.id}/virtualMachines/${inst.instanceId}`,
           privateIp: inst.privateIp ?? '',
@@ -218,6 +258,12 @@ export class ScaleSetEngine implements InstanceDirectory {
       }
     }
     return out;
+  }
+
+  instance(resourceId: string): { port: number; running: boolean } | undefined {
+    const m = /^(.*)\/virtualMachines\/([^/]+)$/i.exec(resourceId);
+    const inst = m?.[1] && m[2] ? this.get(m[1])?.instances.get(m[2]) : undefined;
+    return inst ? { port: inst.listener?.port ?? 0, running: inst.power === 'running' && inst.listener?.listening === true } : undefined;
   }
 
   // ---- instances -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-/** Scale-set VMs: the paged list (optionally with instance views), GET, instance view, per-VM actions and DELETE. */
-import type { ArmResponse } from '../core/contract';
-import { dataDisksOf, extensionsOf, type InstanceState, type Json, type ScaleSetState } from './scaleSetEngine';
+/** Scale-set VMs: the paged list (optionally with instance views), GET, update (its backend pools), instance view, per-VM actions and DELETE. */
+import { ArmError, type ArmResponse } from '../core/contract';
+import { backendPoolIdsOfNics, dataDisksOf, extensionsOf, instanceNicConfigurations, type InstanceState, type Json, type ScaleSetState } from './scaleSetEngine';
 import { DELETE, GET_VM, HIGH_COST, lower, PUT, RG, TYPE, VM, type ComputeRoutes } from './computeRoutes';
 import { nicConfigs } from './scaleSetNics';
 
@@ -56,6 +56,7 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
         networkProfile: {
           networkInterfaces: nicConfigs(state).map((nic) => ({ id: `${id}/networkInterfaces/${nic.name}`, properties: { primary: nic.properties.primary ?? true } })),
         },
+        networkProfileConfiguration: { networkInterfaceConfigurations: instanceNicConfigurations(state.doc, inst) },
         ...(expand ? { instanceView: instanceView(state, inst) } : {}),
       },
     };
@@ -87,6 +88,47 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
       const state = mustGet(req);
       const inst = engine.requireInstance(state, req.params.instanceId ?? '');
       return { status: 200, body: vmDoc(state, inst, lower(req.query.get('$expand') ?? '').includes('instanceview')) };
+    },
+  });
+  /** A backend pool (or any network sub-resource) exists in the store. */
+  const poolExists = (id: string): boolean => {
+    const m = /^(.*\/providers\/Microsoft\.Network\/[^/]+\/[^/]+)\/([^/]+)\/([^/]+)$/i.exec(id);
+    const parent = m?.[1] ? ctx.store.get<{ properties: Json }>(m[1]) : undefined;
+    return ((parent?.properties[m?.[2] ?? ''] ?? []) as Array<{ name?: string }>).some((s) => lower(s.name) === lower(m?.[3]));
+  };
+  // VMSS VM update (VirtualMachineScaleSetVMs_Update): friday-fleet uses it, as Kubernetes' Azure
+  // cloud provider does (EnsureBackendPoolDeleted), to take one instance out of its load balancer's
+  // backend pool through `properties.networkProfileConfiguration`. Only the backend pools of that
+  // configuration are applied; the rest of an instance's model follows the scale set's.
+  route({
+    method: 'PUT',
+    template: VM,
+    kind: 'write',
+    action: `${TYPE}/virtualMachines/write`,
+    computePolicies: PUT,
+    handler: (req) => {
+      const state = mustGet(req);
+      const inst = engine.requireInstance(state, req.params.instanceId ?? '');
+      const body = (req.body ?? {}) as { properties?: { networkProfileConfiguration?: { networkInterfaceConfigurations?: unknown } } };
+      const nics = body.properties?.networkProfileConfiguration?.networkInterfaceConfigurations;
+      const pools = nics === undefined ? undefined : backendPoolIdsOfNics(nics);
+      pools?.forEach((id, i) => {
+        if (!poolExists(id)) throw new ArmError(400, 'InvalidResourceReference', `Resource ${id} referenced by resource ${state.doc.id}/virtualMachines/${inst.instanceId} was not found.`, `properties.networkProfileConfiguration.backendAddressPools[${i}].id`);
+      });
+      const headers = ctx.lro.begin({
+        method: 'PUT',
+        provider: 'Microsoft.Compute',
+        location: state.doc.location,
+        subscriptionId: req.subscriptionId,
+        durationMs: ctx.timing.networkOperationMs,
+        template: VM,
+        work: () => {
+          if (pools !== undefined) inst.backendPoolIds = pools;
+          publish(state, 'ResourceWriteSuccess', `${TYPE}/virtualMachines/write`, 'PUT', `${state.doc.id}/virtualMachines/${inst.instanceId}`);
+        },
+      });
+      const view = vmDoc(state, inst, false);
+      return { status: 200, body: { ...view, properties: { ...(view.properties as Json), provisioningState: 'Updating' } }, headers };
     },
   });
   route({

@@ -143,6 +143,8 @@ export interface ResourceStore {
 export interface InstanceDirectory {
   /** Every instance whose NIC ip configuration references the given backend pool id (case-insensitive). */
   membersOfBackendPool(backendPoolId: string): Array<{ resourceId: string; privateIp: string; port: number; running: boolean }>;
+  /** One instance by its resource id, in a pool or not (a front end keeps flows to a member it took out); undefined once deleted. */
+  instance(resourceId: string): { port: number; running: boolean } | undefined;
 }
 
 /** What compute needs from the network provider. */
@@ -210,6 +212,13 @@ export interface EmulatorTiming {
    * lockstep; a constant latency makes every probe of a wave finish in the same millisecond.
    */
   pageLatencyJitterMs?: number;
+  /**
+   * When > 0, every load balancer / Application Gateway health probe runs this often (emulator ms,
+   * divided by timeScale like every duration) instead of its definition's interval; the thresholds
+   * stay the definition's. 0 = the definition's own interval (Azure: LB `intervalInSeconds`, App
+   * Gateway `interval`). The instant profile (all durations 0) uses a short one.
+   */
+  healthProbeIntervalMs?: number;
 }
 
 /** Everything a provider gets when it is registered. */

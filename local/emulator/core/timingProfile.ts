@@ -24,6 +24,8 @@ export const AZURE_TIMING: Readonly<Required<EmulatorTiming>> = Object.freeze({
   // Instance web pages answer as fast as the machine serves them: the profile adds nothing.
   pageLatencyMs: 0,
   pageLatencyJitterMs: 0,
+  // Front ends probe on their own definitions' intervals (LB `intervalInSeconds`, App Gateway `interval`).
+  healthProbeIntervalMs: 0,
   // How long ARM asks a poller to wait between status polls.
   operationRetryAfterSeconds: 10,
 });

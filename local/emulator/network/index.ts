@@ -68,6 +68,44 @@ function publicAddressFor(id: string): string {
   return `20.${(h[0] ?? 0) % 250}.${(h[1] ?? 0) % 250}.${((h[2] ?? 0) % 250) + 1}`;
 }
 
+const positive = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback);
+
+/**
+ * A Standard LB rule's front end as the proxy serves it. Probe: `intervalInSeconds` (default 15,
+ * minimum 5), `probeThreshold` — consecutive results to go out of / back into rotation (default 1;
+ * older definitions say `numberOfProbes`, used when no threshold is given), timeout the smaller of
+ * the interval and 30 s; HTTP probes need a 200 (Microsoft Learn, "Azure Load Balancer health
+ * probes"; ProbePropertiesFormat in @azure/arm-network).
+ */
+export function loadBalancerTarget(pool: string, backendPort: number, probe: Record<string, unknown>): FrontEndTarget {
+  const intervalMs = positive(probe.intervalInSeconds, 15) * 1000;
+  return {
+    kind: 'loadBalancer',
+    backendPoolIds: [pool],
+    backendPort,
+    probe: { path: text(probe.requestPath, '/'), intervalMs, threshold: Math.round(positive(probe.probeThreshold, positive(probe.numberOfProbes, 1))), timeoutMs: Math.min(intervalMs, 30_000) },
+    drainTimeoutMs: 0,
+    allProbedDownSendsToAll: probe.noHealthyBackendsBehavior === 'AllProbedUp',
+  };
+}
+
+/**
+ * An Application Gateway routing rule's front end. Probe: `interval` (default 30 s), `timeout`
+ * (default 30 s), `unhealthyThreshold` (default 3), 200–399 healthy; backend settings'
+ * `connectionDraining` {enabled, drainTimeoutInSec 1–3600} (Microsoft Learn, "Application Gateway
+ * health probes overview" and "Application Gateway HTTP settings configuration").
+ */
+export function applicationGatewayTarget(pool: string, settings: Record<string, unknown>, probe: Record<string, unknown>): FrontEndTarget {
+  const draining = (settings.connectionDraining ?? {}) as { enabled?: unknown; drainTimeoutInSec?: unknown };
+  return {
+    kind: 'applicationGateway',
+    backendPoolIds: [pool],
+    backendPort: Number(settings.port ?? 80),
+    probe: { path: text(probe.path, '/'), intervalMs: positive(probe.interval, 30) * 1000, threshold: Math.round(positive(probe.unhealthyThreshold, 3)), timeoutMs: positive(probe.timeout, 30) * 1000 },
+    drainTimeoutMs: draining.enabled === true ? positive(draining.drainTimeoutInSec, 1) * 1000 : 0,
+  };
+}
+
 /** The `join` checks ARM makes on other resources a network resource references. */
 export function linkedActionsOf(properties: Record<string, unknown>): string[] {
   const actions = new Set<string>();
@@ -290,10 +328,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         const pool = refId(rp.backendAddressPool);
         if (!pip || !pool) continue;
         const address = `${String(pip.properties.ipAddress)}:${Number(rp.frontendPort)}`;
-        wanted.set(`${lower(id)}|${address}`, {
-          address,
-          target: { backendPoolIds: [pool], backendPort: Number(rp.backendPort), probePath: text(probe?.properties?.requestPath, '/') },
-        });
+        wanted.set(`${lower(id)}|${address}`, { address, target: loadBalancerTarget(pool, Number(rp.backendPort), probe?.properties ?? {}) });
       }
     }
     if (doc && type === 'applicationGateways') {
@@ -309,10 +344,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         const pool = refId(rp.backendAddressPool);
         if (!pip || !pool || !port) continue;
         const address = `${String(pip.properties.ipAddress)}:${Number(port.properties?.port)}`;
-        wanted.set(`${lower(id)}|${address}`, {
-          address,
-          target: { backendPoolIds: [pool], backendPort: Number(settings?.properties?.port ?? 80), probePath: text(probe?.properties?.path, '/') },
-        });
+        wanted.set(`${lower(id)}|${address}`, { address, target: applicationGatewayTarget(pool, settings?.properties ?? {}, probe?.properties ?? {}) });
       }
     }
     for (const [key, proxy] of proxies) {
@@ -328,7 +360,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         existing.update(target);
         continue;
       }
-      const proxy = new FrontEndProxy(target, () => ctx.instances);
+      const proxy = new FrontEndProxy({ target, directory: () => ctx.instances, clock: ctx.clock, probeIntervalOverrideMs: () => ctx.timing.healthProbeIntervalMs ?? 0 });
       proxies.set(key, proxy);
       const port = await proxy.start();
       ctx.addressMap.set(address, `127.0.0.1:${port}`);

@@ -1,7 +1,8 @@
 import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
-import { collectScaleSetFacts, frontEndAddress, type ScaleSetFacts } from '../../azure/instanceFacts';
+import { collectScaleSetFacts, frontEndOf, type ScaleSetFacts } from '../../azure/instanceFacts';
+import type { FrontEndProbe } from '../../domain/availability/frontEndProbe';
 import type { ScaleSetReader } from '../../azure/scaleSetReads';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
@@ -13,6 +14,8 @@ export interface CollectedFacts extends ScaleSetFacts {
   frontEndUrl: string | null;
   /** FRIDAY_READINESS_DEADLINE_SECONDS, handed to the verification through its history (orchestrations read no settings). */
   readinessDeadlineSeconds?: number;
+  /** The front end's health probe, when the LB or gateway was read (not when the public IP was given). */
+  frontEndProbe: FrontEndProbe | null;
 }
 
 export interface FactsInput {
@@ -33,9 +36,9 @@ export async function collectInstanceFactsWith(input: FactsInput, options: { rea
   const clients = armClientsFor(settings);
   return armStep('verify', async () => {
     const facts = await collectScaleSetFacts(clients, { ...input, ...options });
-    const ip = await frontEndAddress(clients, { resourceGroup: input.resourceGroup, publicIpId: input.frontEndPublicIpId, backendPoolIds: facts.backendPoolIds });
+    const { ip, probe } = await frontEndOf(clients, { resourceGroup: input.resourceGroup, publicIpId: input.frontEndPublicIpId, backendPoolIds: facts.backendPoolIds });
     const frontEndUrl = ip ? `${(await createAddressResolver(settings.FRIDAY_ADDRESS_MAP_URL, [`${ip}:80`])).origin(ip)}/` : null;
-    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl, readinessDeadlineSeconds: settings.FRIDAY_READINESS_DEADLINE_SECONDS };
+    return { ...facts, publicFrontEndUrl: ip ? `http://${ip}/` : null, frontEndUrl, readinessDeadlineSeconds: settings.FRIDAY_READINESS_DEADLINE_SECONDS, frontEndProbe: probe };
   });
 }
 

@@ -8,6 +8,7 @@
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
+import { rotationSettleSeconds, UNKNOWN_PROBE_SETTLE_SECONDS } from '../../domain/availability/frontEndProbe';
 import { goneVerdict, judgeFrontEnd, judgeInstance, notReadyVerdict, readinessOf, readinessPolling, type Expectations, type FrontEndVerdict, type InstanceFacts, type InstanceVerdict } from '../../domain/verification/verdicts';
 import type { CollectedFacts } from '../activities/collectInstanceFacts';
 import type { FrontEndAnswer } from '../activities/probeFrontEnd';
@@ -44,6 +45,9 @@ export interface VerificationReport {
   timingsMs: { facts: number; probes: number; frontEnd: number; total: number };
 }
 
+
+/** Pause between front-end checks while new instances enter rotation. */
+const FRONT_END_RETRY_MS = 1000;
 
 export function failureText(outcome: Extract<StepOutcome<unknown>, { ok: false }>, extra = ''): string {
   const f = outcome.failure;
@@ -106,7 +110,7 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
     want = pending;
     yield context.df.createTimer(new Date(now + polling.pollSeconds * 1000));
   }
-  const facts = collectedValue ?? { frontEndUrl: null, publicFrontEndUrl: null, vmSize: '', capacity: 0, upgradePolicy: 'Manual', zones: [], instances: [] };
+  const facts = collectedValue ?? { frontEndUrl: null, publicFrontEndUrl: null, frontEndProbe: null, vmSize: '', capacity: 0, upgradePolicy: 'Manual', zones: [], instances: [] };
   const order = (input.instanceIds ?? facts.instances.map((i) => i.instanceId)).filter((id, i, all) => all.indexOf(id) === i);
   for (const id of judged.keys()) if (!order.includes(id)) order.push(id);
   const instances = order.map((id) => judged.get(id)).filter((v): v is InstanceVerdict => v !== undefined).sort((a, b) => Number(a.instanceId) - Number(b.instanceId));
@@ -118,11 +122,20 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
     .filter((f) => { const v = judged.get(f.instanceId)?.verdict; return v !== 'fail' && v !== 'gone' && readinessOf(f).state === 'ready'; })
     .map((f) => f.computerName);
   let answers: FrontEndAnswer[] = [];
+  const judgeFront = (given: FrontEndAnswer[]): FrontEndVerdict => judgeFrontEnd({ url: facts.frontEndUrl, answers: given, instanceNames: facts.instances.map((i) => i.computerName), passingNames });
   if (facts.frontEndUrl) {
     const requests = Math.min(300, Math.max(3, passingNames.length * 3));
-    answers = yield context.df.callActivity(ACTIVITY.probeFrontEnd, { url: facts.frontEndUrl, requests, expectedHosts: passingNames });
+    // New instances take traffic only once the front end's probe has passed them: ask again, a
+    // durable second apart, until it reaches them or its probe's (threshold + 1) intervals passed.
+    const settleMs = (facts.frontEndProbe ? rotationSettleSeconds(facts.frontEndProbe) : UNKNOWN_PROBE_SETTLE_SECONDS) * 1000;
+    const deadline = context.df.currentUtcDateTime.getTime() + settleMs;
+    for (;;) {
+      answers = yield context.df.callActivity(ACTIVITY.probeFrontEnd, { url: facts.frontEndUrl, requests, expectedHosts: passingNames });
+      if (judgeFront(answers).verdict !== 'fail' || context.df.currentUtcDateTime.getTime() >= deadline) break;
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + FRONT_END_RETRY_MS));
+    }
   }
-  const frontEnd = judgeFrontEnd({ url: facts.frontEndUrl, answers, instanceNames: facts.instances.map((i) => i.computerName), passingNames });
+  const frontEnd = judgeFront(answers);
   const t3 = context.df.currentUtcDateTime.getTime();
   const passed = instances.filter((i) => i.verdict === 'pass').length;
   const failed = instances.filter((i) => i.verdict === 'fail').length;
