@@ -184,6 +184,36 @@ describe('bad input', () => {
   });
 });
 
+describe('orchestrations started around the HTTP routes', () => {
+  it('refuse input the routes would have refused, before any ARM call or run record (system key holders included)', async () => {
+    const seq = cloud.emulator.requestLog.lastSeq;
+    const starts: Array<[string, unknown, RegExp]> = [
+      ['deployTier', { spec: spec('rg-sec-durable', { rdp: { sourcePrefix: '0.0.0.0/1' } }), subscriptionId: cloud.subscriptionId }, /spec\.rdp\.sourcePrefix: '0\.0\.0\.0\/1' opens RDP/],
+      ['scaleScaleSet', { resourceGroup: '..', scaleSetName: 'vmss-friday', capacity: 1e6 }, /resourceGroup: '\.\.'.*capacity: must be a whole number from 0 to 1000/],
+      ['verifyScaleSet', { resourceGroup: 'rg-sec', scaleSetName: 'vmss/../x' }, /scaleSetName: 'vmss\/\.\.\/x' is not a scale set name/],
+      ['watchScaleSet', { resourceGroup: 'rg-sec', scaleSetName: 'vmss-friday', verified: [], actions: [], rounds: 0, confirm: { confirmations: 0, spacingSeconds: 0 } }, /confirm: must be/],
+      ['evaluateSchedules', { trigger: 'cron', dryRun: 'no' }, /trigger: must be timer or http; dryRun/],
+    ];
+    for (const [name, input, pattern] of starts) {
+      const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}/sec-durable-${name}?code=${cloud.masterKey}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      expect(res.status, name).toBe(202);
+      const deadline = Date.now() + 30_000;
+      let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: 'Pending', output: null };
+      while (!['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/sec-durable-${name}?code=${cloud.masterKey}`)).json()) as typeof status;
+      }
+      expect(status.runtimeStatus, name).toBe('Failed');
+      expect(String(status.output), name).toMatch(/InvalidOrchestrationInput/);
+      expect(String(status.output), name).toMatch(pattern);
+    }
+    expect(cloud.emulator.requestLog.entries({ since: seq })).toEqual([]);
+    // No run record was written for any of them: the fleet shows none of these names.
+    const fleet = await (await call('fleet/data?fresh=1', { method: 'GET', headers: { 'x-friday-viewer-key': cloud.viewerKey } })).text();
+    expect(fleet).not.toContain('sec-durable-');
+  }, 120_000);
+});
+
 describe('the setup script', () => {
   it('is refused when its blob was swapped: the deployment fails before any scale set is written', async () => {
     const { blobName, sha256 } = scriptBlobName(setupScriptContent());

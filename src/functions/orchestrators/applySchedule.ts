@@ -25,6 +25,7 @@ import { failureText, type VerificationReport, type VerifyScaleSetInput } from '
 import { armActivity, armOperation } from './armActivity';
 import { changeCapacity } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkApplyScheduleInput } from './inputChecks';
 
 export interface ApplyScheduleInput {
   resourceGroup: string;
@@ -217,4 +218,4 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   return finish('succeeded', decision);
 };
 
-registerOrchestration(ORCHESTRATOR.applySchedule, recordedRun<ApplyScheduleInput>('schedule', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), applyScheduleOrchestrator));
+registerOrchestration(ORCHESTRATOR.applySchedule, checkedInput(ORCHESTRATOR.applySchedule, checkApplyScheduleInput, recordedRun<ApplyScheduleInput>('schedule', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), applyScheduleOrchestrator)));

@@ -22,6 +22,7 @@ import { failureText, type VerificationReport, type VerifyScaleSetInput } from '
 import { armActivity, waitForOperation } from './armActivity';
 import { changeCapacity, manualUpgrade } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkDeployInput } from './inputChecks';
 
 /** A step has a handful of resources; each call settles at least one of them. */
 const MAX_STEP_CALLS = 50;
@@ -190,4 +191,4 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
   return report;
 };
 
-registerOrchestration(ORCHESTRATOR.deployTier, recordedRun<DeployTierInput>('deploy', (i) => ({ resourceGroup: i.spec.resourceGroup, name: i.spec.scaleSet.name }), deployTierOrchestrator));
+registerOrchestration(ORCHESTRATOR.deployTier, checkedInput(ORCHESTRATOR.deployTier, checkDeployInput, recordedRun<DeployTierInput>('deploy', (i) => ({ resourceGroup: i.spec.resourceGroup, name: i.spec.scaleSet.name }), deployTierOrchestrator)));

@@ -12,6 +12,7 @@ import type { StartedChange } from '../activities/startScheduleChange';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { armRetry } from './armActivity';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkEvaluateSchedulesInput } from './inputChecks';
 
 export interface EvaluateSchedulesInput {
   trigger: 'timer' | 'http';
@@ -83,4 +84,4 @@ export const evaluateSchedulesOrchestrator: OrchestrationHandler = function* (co
   return report;
 };
 
-registerOrchestration(ORCHESTRATOR.evaluateSchedules, evaluateSchedulesOrchestrator);
+registerOrchestration(ORCHESTRATOR.evaluateSchedules, checkedInput(ORCHESTRATOR.evaluateSchedules, checkEvaluateSchedulesInput, evaluateSchedulesOrchestrator));

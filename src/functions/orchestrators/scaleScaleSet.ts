@@ -11,6 +11,7 @@ import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 import { changeCapacity } from './scaleSetOperations';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkScaleInput } from './inputChecks';
 
 export interface ScaleScaleSetInput {
   resourceGroup: string;
@@ -35,4 +36,4 @@ export const scaleScaleSetOrchestrator: OrchestrationHandler = function* (contex
   return { outcome, before: change.value.before, after: change.value.after, armWrites: change.value.written ? 1 : 0, newInstanceIds: change.value.newInstanceIds, frontEndUrl: verification.frontEndUrl, instances: verification.instances, totals: verification.totals, verification };
 };
 
-registerOrchestration(ORCHESTRATOR.scaleScaleSet, recordedRun<ScaleScaleSetInput>('scale', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), scaleScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.scaleScaleSet, checkedInput(ORCHESTRATOR.scaleScaleSet, checkScaleInput, recordedRun<ScaleScaleSetInput>('scale', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), scaleScaleSetOrchestrator)));

@@ -16,6 +16,7 @@ import type { ListedProbes } from '../activities/probeInstances';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkVerifyInput } from './inputChecks';
 import { armActivity, armRetry } from './armActivity';
 
 export interface VerifyScaleSetInput {
@@ -154,4 +155,4 @@ export const verifyScaleSetOrchestrator: OrchestrationHandler = function* (conte
   return report;
 };
 
-registerOrchestration(ORCHESTRATOR.verifyScaleSet, recordedRun<VerifyScaleSetInput>('verify', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), verifyScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.verifyScaleSet, checkedInput(ORCHESTRATOR.verifyScaleSet, checkVerifyInput, recordedRun<VerifyScaleSetInput>('verify', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), verifyScaleSetOrchestrator)));

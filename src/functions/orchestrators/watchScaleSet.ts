@@ -25,6 +25,7 @@ import { failureText, type VerificationReport, type VerifyScaleSetInput } from '
 import { repairInstances } from './scaleSetOperations';
 import { armActivity, armRetry } from './armActivity';
 import { registerOrchestration } from '../durable';
+import { checkedInput, checkWatchInput } from './inputChecks';
 
 export interface WatchInput {
   resourceGroup: string;
@@ -228,4 +229,4 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   };
 };
 
-registerOrchestration(ORCHESTRATOR.watchScaleSet, recordedRun<WatchInput>('repair', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), watchScaleSetOrchestrator));
+registerOrchestration(ORCHESTRATOR.watchScaleSet, checkedInput(ORCHESTRATOR.watchScaleSet, checkWatchInput, recordedRun<WatchInput>('repair', (i) => ({ resourceGroup: i.resourceGroup, name: i.scaleSetName }), watchScaleSetOrchestrator)));
