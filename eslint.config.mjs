@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'test/artifacts/**', 'bench/results/**', '**/*.mjs', '**/*.mts'] },
+  { ignores: ['dist/**', 'node_modules/**', '.deploy/**', '.local/**', 'test/artifacts/**', 'bench/results/**', '**/*.mjs', '**/*.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
