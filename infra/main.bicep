@@ -21,25 +21,46 @@ param rdpSourcePrefix string = ''
 @description('Admin user name on the scale set instances.')
 param adminUsername string = 'fridayadmin'
 
+// azd generates these once per environment and keeps them in the environment's config (the
+// `generate` metadata: pkg/infra/provisioning/bicep/bicep_provider.go) — never a new value per
+// provision, never in an .env file. Without azd, pass them explicitly (README "Deploy to Azure").
 @secure()
-@description('Admin password for the instances; stored in Key Vault, never in app settings.')
+@metadata({ azd: { type: 'generate', config: { length: 32, minLower: 4, minUpper: 4, minNumeric: 4, minSpecial: 2 } } })
+@description('Admin password for the instances (Windows complexity); stored in Key Vault, never in app settings.')
 param adminPassword string
 
 @secure()
-@description('Token the Azure Monitor autoscale webhook must present; stored in Key Vault.')
-param autoscaleWebhookToken string = newGuid()
+@metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
+@description('Token the Azure Monitor autoscale webhook must present (letters and digits: it travels in a query string); stored in Key Vault.')
+param autoscaleWebhookToken string
+
+@secure()
+@description('During a rotation: the token being replaced, still accepted until every autoscale setting carries the new one. Empty otherwise.')
+param autoscaleWebhookTokenPrevious string = ''
 
 @description('Name of the Event Grid function the system topic delivers to.')
 param eventGridFunctionName string = 'scaleSetEvents'
 
-@description('Create the Event Grid subscription (the function must already be deployed: azd runs this in postdeploy).')
+@description('Create the Event Grid subscription (the function must already be deployed: azure.yaml\'s postdeploy hook provisions again with it on).')
 param createEventSubscription bool = false
 
-@description('Subnet (in the web tier VNet) for the app\'s VNet integration, so it can probe private IPs. Empty: none.')
-param integrationSubnetId string = ''
+@description('Address space of the app\'s own VNet (Flex Consumption VNet integration); must not overlap a tier VNet.')
+param appVnetAddressPrefix string = '10.240.0.0/22'
 
-@description('Schedules document (JSON) for right-sizing; empty for none.')
+@description('The app\'s integration subnet, delegated to Microsoft.App/environments, inside appVnetAddressPrefix.')
+param integrationSubnetPrefix string = '10.240.0.0/24'
+
+@description('Web tier VNets in the target resource group to make (or adopt) and peer with the app VNet, before or after the tier is deployed: "name=addressPrefix" entries, comma-separated, each equal to a tier spec\'s network.vnetName and network.addressSpace (e.g. "vnet-friday=10.0.0.0/16").')
+param tierVirtualNetworks string = ''
+
+@description('Region of the tier VNets listed in tierVirtualNetworks (the tier spec\'s location); empty: the app\'s region.')
+param tierLocation string = ''
+
+@description('Schedules document (JSON) for right-sizing, inline; empty to use the schedules blob instead.')
 param schedulesJson string = ''
+
+@description('Blob in the scripts container holding the schedules document (written by PUT /api/schedules); used when schedulesJson is empty.')
+param schedulesBlobName string = 'schedules.json'
 
 @description('Client id of the Entra ID app registration that signs fleet page viewers in (App Service authentication); empty: no sign-in, the page then needs a viewer key (README, "Fleet page").')
 param fleetAuthClientId string = ''
@@ -50,6 +71,7 @@ var scriptsContainerName = 'friday-scripts'
 var reportsContainerName = 'friday-reports'
 var deploymentContainerName = 'app-package'
 var functionAppName = 'func-friday-${resourceToken}'
+var appVnetName = 'vnet-friday-app-${resourceToken}'
 
 module identity 'app/identity.bicep' = {
   name: 'identity'
@@ -81,8 +103,50 @@ module monitoring 'app/monitoring.bicep' = {
 
 module vault 'app/keyvault.bicep' = {
   name: 'vault'
-  params: { name: 'kv-friday-${resourceToken}', location: location, tags: tags, adminPassword: adminPassword, autoscaleWebhookToken: autoscaleWebhookToken }
+  params: {
+    name: 'kv-friday-${resourceToken}'
+    location: location
+    tags: tags
+    adminPassword: adminPassword
+    autoscaleWebhookToken: autoscaleWebhookToken
+    autoscaleWebhookTokenPrevious: autoscaleWebhookTokenPrevious
+  }
 }
+
+module network 'app/network.bicep' = {
+  name: 'network'
+  params: { name: appVnetName, location: location, tags: tags, addressPrefix: appVnetAddressPrefix, integrationSubnetPrefix: integrationSubnetPrefix }
+}
+
+// "name=prefix" entries → [{ name, addressPrefix }].
+var tierVnets = [for entry in filter(split(tierVirtualNetworks, ','), e => !empty(trim(e))): {
+  name: trim(split(entry, '=')[0])
+  addressPrefix: trim(last(split(entry, '=')))
+}]
+
+module tierNetwork 'app/tier-network.bicep' = {
+  name: 'tier-network'
+  scope: resourceGroup(targetResourceGroupName)
+  params: { tierVirtualNetworks: tierVnets, location: empty(tierLocation) ? location : tierLocation, appVirtualNetworkId: network.outputs.id }
+}
+
+resource appVnet 'Microsoft.Network/virtualNetworks@2024-05-01' existing = {
+  name: appVnetName
+}
+
+// App side of each peering (the tier side is in tier-network.bicep); after both VNets exist.
+resource appPeerings 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01' = [for (tier, i) in tierVnets: {
+  parent: appVnet
+  name: 'peer-${tier.name}'
+  properties: {
+    remoteVirtualNetwork: { id: tierNetwork.outputs.virtualNetworks[i].id }
+    allowVirtualNetworkAccess: true
+    allowForwardedTraffic: false
+    allowGatewayTransit: false
+    useRemoteGateways: false
+  }
+  dependsOn: [network]
+}]
 
 // Every setting the app reads (src/settings.ts SETTING_NAMES), plus the host's own.
 var appSettings = {
@@ -113,9 +177,11 @@ var appSettings = {
   FRIDAY_PROBE_CONCURRENCY: '50'
   FRIDAY_PROBE_TIMEOUT_MS: '5000'
   FRIDAY_SCHEDULES: schedulesJson
-  FRIDAY_SCHEDULES_BLOB: ''
+  FRIDAY_SCHEDULES_BLOB: empty(schedulesJson) ? schedulesBlobName : ''
   FRIDAY_EVENTGRID_ALLOWED_TOPICS: '/subscriptions/${subscription().subscriptionId}/resourceGroups/${targetResourceGroupName}'
   FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: '@Microsoft.KeyVault(SecretUri=${vault.outputs.autoscaleWebhookTokenSecretUri})'
+  FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS: empty(autoscaleWebhookTokenPrevious) ? '' : '@Microsoft.KeyVault(SecretUri=${vault.outputs.autoscaleWebhookTokenPreviousSecretUri})'
+  FRIDAY_KEY_VAULT_URI: vault.outputs.uri
   FRIDAY_REPAIR_MAX_PER_HOUR: '5'
   FRIDAY_REPAIR_MIN_HEALTHY: ''
   FRIDAY_REPAIR_CONFIRMATIONS: '3'
@@ -140,7 +206,7 @@ module functionApp 'app/functionapp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     appSettings: appSettings
-    integrationSubnetId: integrationSubnetId
+    integrationSubnetId: network.outputs.integrationSubnetId
   }
 }
 
@@ -156,7 +222,7 @@ module appAccess 'app/app-access.bicep' = {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
     keyVaultName: vault.outputs.name
-    applicationInsightsName: 'appi-friday-${resourceToken}'
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
 }
 
@@ -196,3 +262,5 @@ output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}
 output AZURE_CLIENT_ID string = identity.outputs.clientId
 output TARGET_RESOURCE_GROUP string = targetResourceGroupName
 output EVENT_GRID_TOPIC string = events.outputs.topicName
+output AZURE_KEY_VAULT_NAME string = vault.outputs.name
+output APP_VIRTUAL_NETWORK_ID string = network.outputs.id

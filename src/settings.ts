@@ -36,6 +36,7 @@ export const SETTING_NAMES = [
   'FRIDAY_SCHEDULES_BLOB',
   'FRIDAY_EVENTGRID_ALLOWED_TOPICS',
   'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN',
+  'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS',
   'FRIDAY_REPAIR_MAX_PER_HOUR',
   'FRIDAY_REPAIR_MIN_HEALTHY',
   'FRIDAY_REPAIR_CONFIRMATIONS',
@@ -114,6 +115,12 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_EVENTGRID_ALLOWED_TOPICS: optionalText,
     /** Token expected in the autoscale webhook's query string (`?token=`). */
     FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: optionalText,
+    /**
+     * During a token rotation, the token being replaced: accepted too until every autoscale setting
+     * carries the new one (tier redeployments rewrite them), then cleared. New settings always get
+     * FRIDAY_AUTOSCALE_WEBHOOK_TOKEN. README "Rotating the webhook token".
+     */
+    FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS: optionalText,
     /** Repairs per scale set in any sliding hour; the budget is kept in Blob and survives failed runs and restarts. */
     FRIDAY_REPAIR_MAX_PER_HOUR: positiveInt(5),
     /** Never repair while fewer instances pass; unset → half the capacity, rounded up (more failing than that is rarely the instances' fault). */
@@ -196,7 +203,7 @@ export function resetSettingsCache(): void {
 
 /** Settings safe to show in logs and status: secrets and connection strings are redacted. */
 export function describeSettings(settings: AppSettings): Record<string, string | number | undefined> {
-  const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN', 'FRIDAY_FLEET_VIEWER_KEY']);
+  const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS', 'FRIDAY_FLEET_VIEWER_KEY']);
   const out: Record<string, string | number | undefined> = {};
   for (const [name, value] of Object.entries(settings)) {
     out[name] = secret.has(name) && value !== undefined ? '<redacted>' : (value);

@@ -1,4 +1,4 @@
-@description('Data-plane access the app needs on its own storage (task hub, deployment package, script) and Key Vault.')
+@description('Data-plane access the app needs on its own storage (task hub, deployment package, script), Key Vault and Application Insights. Callers pass names from module outputs, so every assignment here comes after the resource it is scoped to exists.')
 param principalId string
 param storageAccountName string
 param keyVaultName string
@@ -8,7 +8,9 @@ var builtIn = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // Officer, not User: besides reading its Key Vault references, the app keeps a generated admin
+  // secret per scale set in the vault (issue 19), so it must create and update secrets.
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -35,12 +37,12 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [fo
 }]
 
 resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, builtIn.keyVaultSecretsUser)
+  name: guid(vault.id, principalId, builtIn.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtIn.keyVaultSecretsUser)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtIn.keyVaultSecretsOfficer)
   }
 }
 

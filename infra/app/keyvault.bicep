@@ -6,6 +6,9 @@ param tags object = {}
 param adminPassword string
 @secure()
 param autoscaleWebhookToken string
+@secure()
+@description('The token being rotated out; written only during a rotation (empty: no secret, and the app setting is empty).')
+param autoscaleWebhookTokenPrevious string = ''
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -33,7 +36,16 @@ resource tokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: { value: autoscaleWebhookToken }
 }
 
+resource previousTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(autoscaleWebhookTokenPrevious)) {
+  parent: vault
+  name: 'friday-autoscale-webhook-token-previous'
+  properties: { value: autoscaleWebhookTokenPrevious }
+}
+
 output id string = vault.id
+output uri string = vault.properties.vaultUri
 output name string = vault.name
 output adminPasswordSecretUri string = passwordSecret.properties.secretUri
 output autoscaleWebhookTokenSecretUri string = tokenSecret.properties.secretUri
+// Empty when no rotation is under way: the app setting is then empty too (no reference to resolve).
+output autoscaleWebhookTokenPreviousSecretUri string = empty(autoscaleWebhookTokenPrevious) ? '' : previousTokenSecret!.properties.secretUri

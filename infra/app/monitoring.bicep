@@ -26,4 +26,5 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output applicationInsightsId string = insights.id
+output applicationInsightsName string = insights.name
 output connectionString string = insights.properties.ConnectionString

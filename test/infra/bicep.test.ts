@@ -7,8 +7,9 @@ import { filesUnder, REPO } from '../support/infraChecks';
 const infra = path.join(REPO, 'infra');
 const read = (f: string): string => readFileSync(f, 'utf8');
 const main = read(path.join(infra, 'main.bicep'));
+// A parameter has a value when it has a default, or when azd generates it once (`@metadata({ azd: { type: 'generate' … } })` on a line above it).
 const params = (text: string): Array<{ name: string; hasDefault: boolean }> =>
-  [...text.matchAll(/^param (\w+) [\w.]+( =)?/gm)].map((m) => ({ name: m[1] ?? '', hasDefault: m[2] !== undefined }));
+  [...text.matchAll(/((?:^@.*\n)*)^param (\w+) [\w.]+( =)?/gm)].map((m) => ({ name: m[2] ?? '', hasDefault: m[3] !== undefined || /azd: \{ type: 'generate'/.test(m[1] ?? '') }));
 
 describe('infra/', () => {
   it('gives every main.bicep parameter a default or a value in main.parameters.json, and uses every parameter', () => {
@@ -58,5 +59,125 @@ describe('infra/', () => {
     for (const output of ['AZURE_FUNCTION_APP_NAME', 'FUNCTION_APP_URL', 'AZURE_CLIENT_ID']) expect(main).toMatch(new RegExp(`^output ${output} `, 'm'));
     expect(existsSync(path.join(REPO, 'azure.yaml'))).toBe(true);
     for (const file of filesUnder(infra, '.bicep')) expect(read(file)).not.toMatch(/AccountKey=|password:\s*'[^'@$]/i);
+  });
+});
+
+const readInfra = (...parts: string[]): string => read(path.join(infra, ...parts));
+
+/** `resource sym 'Type@version' … = … { … }` blocks of a Bicep file (up to the closing brace at column 0). */
+function resources(text: string): Array<{ symbol: string; type: string; body: string }> {
+  return [...text.matchAll(/^resource (\w+) '([^']+)'[^\n]*\{\n([\s\S]*?)\n\}(?:\])?$/gm)].map((m) => ({ symbol: m[1] ?? '', type: m[2] ?? '', body: m[3] ?? '' }));
+}
+
+/** Property names written in a resource body: strings and comments removed, then every `name:`. */
+function propertyNames(body: string): string[] {
+  const code = body.replace(/\/\/[^\n]*/g, '').replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  return [...new Set([...code.matchAll(/([A-Za-z_]\w*)\s*:(?!:)/g)].map((m) => m[1] ?? ''))];
+}
+
+// Every property the network and Key Vault Bicep writes, by resource type and api-version, as the
+// REST spec (azure-rest-api-specs) and the Bicep types generated from it name them. Envelope keys
+// are the ARM resource's own (name, location, tags, sku, properties, parent, dependsOn).
+const ENVELOPE = ['name', 'location', 'tags', 'sku', 'properties', 'parent', 'dependsOn', 'id'];
+const SPEC_PROPERTIES: Record<string, { spec: string; properties: string[] }> = {
+  'Microsoft.Network/virtualNetworks@2024-05-01': {
+    spec: 'specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/virtualNetwork.json (VirtualNetworkPropertiesFormat, AddressSpace, Subnet, SubnetPropertiesFormat, Delegation, ServiceDelegationPropertiesFormat)',
+    properties: ['addressSpace', 'addressPrefixes', 'subnets', 'addressPrefix', 'delegations', 'serviceName', 'natGateway', 'defaultOutboundAccess'],
+  },
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01': {
+    spec: 'specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/virtualNetwork.json (VirtualNetworkPeeringPropertiesFormat)',
+    properties: ['remoteVirtualNetwork', 'allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways'],
+  },
+  'Microsoft.Network/natGateways@2024-05-01': {
+    spec: 'specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/natGateway.json (NatGatewayPropertiesFormat, NatGatewaySku)',
+    properties: ['publicIpAddresses', 'idleTimeoutInMinutes'],
+  },
+  'Microsoft.Network/publicIPAddresses@2024-05-01': {
+    spec: 'specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/publicIpAddress.json (PublicIPAddressPropertiesFormat, PublicIPAddressSku)',
+    properties: ['publicIPAllocationMethod'],
+  },
+  'Microsoft.KeyVault/vaults/secrets@2023-07-01': {
+    spec: 'specification/keyvault/resource-manager/Microsoft.KeyVault/stable/2023-07-01/secrets.json (SecretProperties)',
+    properties: ['value'],
+  },
+};
+// The same names as @azure/arm-network's serializers (generated from the REST spec) write them.
+const SDK_SERIALIZERS: Record<string, string[]> = {
+  'Microsoft.Network/virtualNetworks@2024-05-01': ['virtualNetworkPropertiesFormatSerializer', 'addressSpaceSerializer', 'subnetPropertiesFormatSerializer', 'serviceDelegationPropertiesFormatSerializer'],
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01': ['virtualNetworkPeeringPropertiesFormatSerializer'],
+  'Microsoft.Network/natGateways@2024-05-01': ['natGatewayPropertiesFormatSerializer'],
+  'Microsoft.Network/publicIPAddresses@2024-05-01': ['publicIPAddressPropertiesFormatSerializer'],
+};
+
+describe('infra/ for a real deployment (issue 18)', () => {
+  it('generates the instance admin password and the webhook token once (azd `generate`), never per provision, and accepts a previous token during a rotation', () => {
+    for (const file of filesUnder(infra, '.bicep')) expect(read(file), file).not.toMatch(/newGuid\(\)/);
+    for (const name of ['adminPassword', 'autoscaleWebhookToken']) {
+      expect(main).toMatch(new RegExp(`@secure\\(\\)\\n@metadata\\(\\{ azd: \\{ type: 'generate'[^\\n]*\\n@description[^\\n]*\\nparam ${name} string\\n`));
+    }
+    expect(main).toMatch(/type: 'generate', config: \{ length: 48, noSpecial: true \}[^\n]*\n[^\n]*\nparam autoscaleWebhookToken string/);
+    const parameters = JSON.parse(readInfra('main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    expect(parameters.parameters.adminPassword).toBeUndefined(); // no longer from an azd .env value
+    expect(parameters.parameters.autoscaleWebhookTokenPrevious?.value).toBe('${FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS=}');
+    expect(main).toMatch(/FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS: empty\(autoscaleWebhookTokenPrevious\) \? '' : '@Microsoft\.KeyVault\(SecretUri=\$\{vault\.outputs\.autoscaleWebhookTokenPreviousSecretUri\}\)'/);
+    const vault = readInfra('app', 'keyvault.bicep');
+    expect(vault).toMatch(/resource previousTokenSecret '[^']+' = if \(!empty\(autoscaleWebhookTokenPrevious\)\)/);
+    // The app may write its per-scale-set secrets into the vault (Key Vault Secrets Officer) and knows where it is.
+    expect(readInfra('app', 'app-access.bicep')).toContain("keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'");
+    expect(main).toMatch(/FRIDAY_KEY_VAULT_URI: vault\.outputs\.uri/);
+  });
+
+  it('integrates the app with its own VNet (delegated subnet, NAT outbound) and peers it both ways with each listed tier VNet', () => {
+    const network = readInfra('app', 'network.bicep');
+    expect(network).toMatch(/delegations: \[\{ name: 'flex-consumption', properties: \{ serviceName: 'Microsoft\.App\/environments' \} \}\]/);
+    expect(network).toMatch(/natGateway: \{ id: nat\.id \}/);
+    expect(network).toMatch(/defaultOutboundAccess: false/);
+    expect(main).toMatch(/integrationSubnetId: network\.outputs\.integrationSubnetId/);
+    expect(readInfra('app', 'functionapp.bicep')).toMatch(/virtualNetworkSubnetId: empty\(integrationSubnetId\) \? null : integrationSubnetId/);
+    const tier = readInfra('app', 'tier-network.bicep');
+    const tierVnet = resources(tier).find((r) => r.type.startsWith('Microsoft.Network/virtualNetworks@'));
+    // No subnets property: a redeploy keeps the subnets the tier deployment made.
+    expect(propertyNames(tierVnet?.body ?? '')).not.toContain('subnets');
+    expect(tier).toMatch(/remoteVirtualNetwork: \{ id: appVirtualNetworkId \}/);
+    expect(main).toMatch(/module tierNetwork 'app\/tier-network\.bicep' = \{\n {2}name: 'tier-network'\n {2}scope: resourceGroup\(targetResourceGroupName\)/);
+    expect(main).toMatch(/remoteVirtualNetwork: \{ id: tierNetwork\.outputs\.virtualNetworks\[i\]\.id \}[\s\S]*?dependsOn: \[network\]/);
+    const parameters = JSON.parse(readInfra('main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    expect(parameters.parameters.tierVirtualNetworks?.value).toBe('${FRIDAY_TIER_VNETS=}');
+  });
+
+  it('orders provisioning: role assignments after what they are scoped to, the event subscription after the function on every azd up', () => {
+    expect(main).toMatch(/module appAccess[\s\S]*?applicationInsightsName: monitoring\.outputs\.applicationInsightsName/);
+    expect(main).toMatch(/module appAccess[\s\S]*?storageAccountName: storage\.outputs\.name[\s\S]*?keyVaultName: vault\.outputs\.name/);
+    const parameters = JSON.parse(readInfra('main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    expect(parameters.parameters.createEventSubscription?.value).toBe('${FRIDAY_POSTDEPLOY_PROVISION=false}');
+    const yaml = read(path.join(REPO, 'azure.yaml'));
+    // Passed to that one provision through the process environment; never stored with `azd env set`.
+    expect(yaml).not.toMatch(/azd env set/);
+    expect(yaml).toMatch(/postdeploy:\n {4}posix:\n {6}shell: sh\n {6}run: FRIDAY_POSTDEPLOY_PROVISION=true azd provision --no-prompt/);
+    expect(readInfra('app', 'eventgrid.bicep')).toMatch(/resource subscription '[^']+' = if \(createEventSubscription\)/);
+  });
+
+  it('makes schedules work in a deployment: the schedules blob is configured unless a document is given inline', () => {
+    expect(main).toMatch(/FRIDAY_SCHEDULES: schedulesJson\n\s+FRIDAY_SCHEDULES_BLOB: empty\(schedulesJson\) \? schedulesBlobName : ''/);
+    expect(main).toMatch(/param schedulesBlobName string = 'schedules\.json'/);
+  });
+
+  it('writes only properties the REST spec / Bicep types define for each network and Key Vault resource (named per type and api-version)', () => {
+    const files = [readInfra('app', 'network.bicep'), readInfra('app', 'tier-network.bicep'), readInfra('app', 'keyvault.bicep'), main];
+    const checked = new Set<string>();
+    for (const r of files.flatMap(resources)) {
+      const allowed = SPEC_PROPERTIES[r.type];
+      if (!allowed) continue;
+      checked.add(r.type);
+      for (const name of propertyNames(r.body)) expect([...ENVELOPE, ...allowed.properties], `${r.symbol} (${r.type}, ${allowed.spec}) writes ${name}`).toContain(name);
+    }
+    expect([...checked].sort()).toEqual(Object.keys(SPEC_PROPERTIES).sort());
+    // Cross-check the network names against @azure/arm-network's serializers, generated from the same spec.
+    const models = read(require.resolve('@azure/arm-network').replace(/index\.js$/, path.join('models', 'common', 'models.js')));
+    for (const [type, serializers] of Object.entries(SDK_SERIALIZERS)) {
+      const source = serializers.map((fn) => new RegExp(`function ${fn}\\(item\\) \\{[\\s\\S]*?\\n\\}`).exec(models)?.[0] ?? '').join('\n');
+      expect(source, type).not.toBe('');
+      for (const name of SPEC_PROPERTIES[type]?.properties ?? []) expect(source.includes(`${name}:`), `${type}: ${name} in the SDK serializer`).toBe(true);
+    }
   });
 });

@@ -11,16 +11,16 @@ import { cachedScaleSetMark } from '../../azure/managedScaleSets';
 import { parseAutoscaleWebhook } from '../../domain/events/scaleEvents';
 import { loadSettings } from '../../settings';
 import { signalWatch } from '../eventGrid/scaleSetWatch';
-import { secretMatches } from './credentials';
 import { badRequest, readJson } from './problemResponse';
 import { durableClient, durableClientInput } from '../durable';
+import { webhookTokenMatches } from './webhookToken';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- node built-ins loaded on first use (cold start)
 const crypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto');
 
 export async function autoscaleWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const settings = loadSettings();
-  if (!secretMatches(settings.FRIDAY_AUTOSCALE_WEBHOOK_TOKEN, request.query.get('token'))) return { status: 401, jsonBody: { error: 'Unauthorized: a valid token query parameter is required.' } };
+  if (!webhookTokenMatches([settings.FRIDAY_AUTOSCALE_WEBHOOK_TOKEN, settings.FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS], request.query.get('token'))) return { status: 401, jsonBody: { error: 'Unauthorized: a valid token query parameter is required.' } };
   // Autoscale's notification is a couple of KB.
   const body = await readJson(request, { maxBytes: 32 * 1024 });
   if (!body.ok) return body.response;
