@@ -13,7 +13,7 @@ param appVirtualNetworkId string
 resource vnets 'Microsoft.Network/virtualNetworks@2024-05-01' = [for tier in tierVirtualNetworks: {
   name: tier.name
   location: location
-  tags: { 'managed-by': 'friday-fleet' }
+  // No tags: the tier deployment's VNet PUT carries none, and a PUT replaces tags (they would flip back and forth).
   properties: {
     addressSpace: { addressPrefixes: [tier.addressPrefix] }
   }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { testClients } from '../support/armTestClients';
+import { runToEnd, type RunStatus } from '../support/durableRuns';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & {
   network: { vnetName: string; addressSpace: string; subnetName: string; subnetPrefix: string };
@@ -19,23 +20,8 @@ const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'exa
 let cloud: LocalCloudHandle;
 let clients: ReturnType<typeof testClients>;
 
-interface Status {
-  runtimeStatus: string;
-  output: { outcome?: string; totals?: { passed: number } } | null;
-  customStatus: unknown;
-}
-
-async function deploy(body: unknown): Promise<Status> {
-  const res = await fetch(`${cloud.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(res.status).toBe(202);
-  const started = (await res.json()) as { statusQueryGetUri: string };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const status = (await (await fetch(started.statusQueryGetUri)).json()) as Status;
-    if (['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus)) return status;
-    if (Date.now() > deadline) throw new Error(`deployment still ${status.runtimeStatus}: ${JSON.stringify(status.customStatus)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+async function deploy(body: unknown): Promise<RunStatus> {
+  return runToEnd(cloud, 'deployments', body, 120_000);
 }
 
 const errorCode = (error: unknown): string | undefined => (error as { code?: string }).code;
@@ -47,12 +33,12 @@ beforeAll(async () => {
 afterAll(async () => cloud?.close());
 
 describe('subnets the tier does not own', () => {
-  it('survive a redeployment: a subnet added to the tier VNet between two deployments is still there, unchanged, after the second', async () => {
+  it('survive a redeployment: a subnet added to the tier VNet between two deployments is still there, unchanged, after the second', { timeout: 300_000 }, async () => {
     const rg = 'rg-foreign-subnet';
     const spec = { ...example, resourceGroup: rg, scaleSet: { ...example.scaleSet, capacity: 1, zones: ['1'] } };
     const first = await deploy(spec);
     expect(first.runtimeStatus).toBe('Completed');
-    expect(first.output?.outcome).toBe('succeeded');
+    expect((first.output as { outcome?: string }).outcome).toBe('succeeded');
 
     // What an operator does for the Function App's VNet integration (Flex Consumption delegates to Microsoft.App/environments).
     const vnet = example.network.vnetName;
@@ -64,7 +50,7 @@ describe('subnets the tier does not own', () => {
 
     const second = await deploy(spec);
     expect(second.runtimeStatus).toBe('Completed');
-    expect(second.output?.outcome).toBe('succeeded');
+    expect((second.output as { outcome?: string }).outcome).toBe('succeeded');
     const names = (await clients.network.virtualNetworks.get(rg, vnet)).subnets?.map((s) => s.name).sort();
     expect(names).toEqual(['snet-functions', example.network.subnetName].sort());
     const after = await clients.network.subnets.get(rg, vnet, 'snet-functions');
