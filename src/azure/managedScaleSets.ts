@@ -28,11 +28,11 @@ export async function readScaleSetMark(clients: ArmClients, ref: { resourceGroup
   }
 }
 
-const CACHE_MS = 15_000;
+const CACHE_MS = 5_000;
 const CACHE_ENTRIES = 500;
 const cache = new Map<string, { at: number; mark: ScaleSetMark }>();
 
-/** readScaleSetMark through a 15 s cache (the event path only). */
+/** readScaleSetMark through a 5 s cache (the event path only). */
 export async function cachedScaleSetMark(clients: ArmClients, ref: { resourceGroup: string; scaleSetName: string }, nowMs: number): Promise<ScaleSetMark> {
   const key = `${ref.resourceGroup}/${ref.scaleSetName}`.toLowerCase();
   const hit = cache.get(key);

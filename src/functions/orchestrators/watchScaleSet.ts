@@ -45,6 +45,8 @@ export interface WatchInput {
   /** How many events this run has accounted for (listed or not). */
   eventsCounted?: number;
   reasons?: string[];
+  /** When this run's first generation started: with the round and batch, a reservation key no other run shares. */
+  startedAt?: string;
 }
 
 export interface WatchAction {
@@ -75,6 +77,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   const input = context.df.getInput<WatchInput>();
   const now = (): string => context.df.currentUtcDateTime.toISOString();
   const round = input.rounds + 1;
+  const startedAt = input.startedAt ?? now();
   const actions = [...input.actions];
   const verifiedSet = new Set(input.verified);
   const target = { resourceGroup: input.resourceGroup, scaleSetName: input.scaleSetName };
@@ -145,7 +148,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
         for (const f of remaining) actions.push({ at: now(), instanceId: f.instanceId, action: 'none', result: 'the scale set no longer carries the managed-by: friday-fleet mark: no repair' });
         break;
       }
-      const reserveInput: ReserveRepairsInput = { ...target, failing: remaining, active: targets.value.active, capacity: targets.value.capacity, healthy, now: now(), reservationKey: `${round}-${batch}` };
+      const reserveInput: ReserveRepairsInput = { ...target, failing: remaining, active: targets.value.active, capacity: targets.value.capacity, healthy, now: now(), reservationKey: `${startedAt}:${round}-${batch}` };
       const { decisions }: { decisions: RepairDecision[] } = yield context.df.callActivityWithRetry(ACTIVITY.reserveRepairs, armRetry(), reserveInput);
       const waiting = decisions.filter((d) => d.action === 'none' && d.nextBatch);
       for (const d of decisions.filter((x) => x.action === 'none' && !x.nextBatch)) actions.push({ at: now(), instanceId: d.instanceId, action: 'none', result: d.reason });
@@ -199,6 +202,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
     events: handled,
     eventsCounted,
     reasons,
+    startedAt,
   };
   if (waitingNow.length > 0) {
     context.df.continueAsNew(state);

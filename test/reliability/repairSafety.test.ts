@@ -1,0 +1,157 @@
+/**
+ * Repairs that cannot do harm, with the production app on a runner process that gets killed:
+ * - an instance that fails once and then passes (a reboot, one slow page) is never repaired;
+ * - one that fails for good is repaired — within the hourly budget (here 1), which is kept in Blob:
+ *   a runner killed while the repair is being confirmed resumes and repairs exactly once, and
+ *   neither that run nor a later one repairs again in the hour.
+ * Azurite and the emulator live in this process; only the runner dies. Instances take time to
+ * come up (not an instant emulator), and looks at a failing instance are two seconds apart.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteHandle } from '../../local/azurite';
+import { localAppSettings } from '../../local/cli/localCloud';
+import { startEmulator, type EmulatorHandle } from '../../local/emulator';
+import { changeInstanceId } from '../../src/domain/changeLock';
+import { requireFreshBuild } from '../support/freshBuild';
+import { killRunner, repoRoot, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
+
+requireFreshBuild('dist/local/runner/main.js');
+
+const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const RG = 'rg-rel-repair';
+const VMSS = 'vmss-friday';
+const children: ChildProcess[] = [];
+let azurite: AzuriteHandle;
+let emulator: EmulatorHandle;
+let settings: Record<string, string>;
+let runnerDir: string;
+let runner: RunnerProcess;
+
+interface Status {
+  name: string;
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+interface WatchOutput {
+  actions: Array<{ instanceId: string; action: string; result: string }>;
+  failing: Array<{ instanceId: string; reason: string }>;
+}
+
+const lockId = (): string => changeInstanceId({ subscriptionId: emulator.subscriptionId, resourceGroup: RG, scaleSetName: VMSS });
+
+async function status(id: string): Promise<Status | undefined> {
+  const res = await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${runner.masterKey}`);
+  return res.status === 404 ? undefined : ((await res.json()) as Status);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const ended = (s: Status | undefined): s is Status => !!s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus);
+const step = async (): Promise<string | undefined> => ((await status(lockId()))?.customStatus as { step?: string } | null)?.step;
+
+/** An Event Grid write event for the scale set, straight to the app's Event Grid endpoint. */
+async function scaleEvent(id: string): Promise<void> {
+  const subject = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/${VMSS}`;
+  const res = await fetch(`${runner.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${runner.masterKey}`, {
+    method: 'POST',
+    headers: { 'aeg-event-type': 'Notification' },
+    body: JSON.stringify([{ id, topic: `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}`, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' }]),
+  });
+  expect(res.status).toBeLessThan(300);
+}
+
+/** A watch started by `eventId` (the lock id is reused run after run: wait for the one that handled it). */
+async function watchFor(eventId: string): Promise<WatchOutput> {
+  const done = await waitFor(`the watch for ${eventId}`, async () => {
+    const s = await status(lockId());
+    const events = (s?.output as { events?: Array<{ eventId: string }> } | null)?.events ?? [];
+    return ended(s) && s.name === 'watchScaleSet' && events.some((e) => e.eventId === eventId) ? s : undefined;
+  });
+  expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+  return done.output as WatchOutput;
+}
+
+const repairsSent = (since = 0) => emulator.requestLog.entries({ since, writesOnly: true }).filter((e) => /\/(reimage|delete)$/i.test(e.template) || e.method === 'DELETE');
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'friday-repair-'));
+  [azurite, emulator] = await Promise.all([
+    startAzurite({ dataDir: path.join(dir, 'azurite') }),
+    // Instances take a while to come up and to set up again after a reimage (not an instant emulator).
+    startEmulator({ stateDir: path.join(dir, 'emulator'), timing: { networkOperationMs: 50, instanceProvisionMs: 1500, extensionRunMs: 500 } }),
+  ]);
+  settings = localAppSettings({
+    azurite,
+    emulator,
+    // Three looks two seconds apart confirm a failure; one repair per hour per scale set.
+    extra: { FRIDAY_REPAIR_CONFIRMATIONS: '3', FRIDAY_REPAIR_CONFIRM_SECONDS: '2', FRIDAY_REPAIR_MAX_PER_HOUR: '1' },
+  });
+  runnerDir = mkdtempSync(path.join(tmpdir(), 'friday-repair-runner-'));
+  runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+  const res = await fetch(`${runner.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': runner.functionKey }, body: JSON.stringify({ ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 3, overprovision: false } }) });
+  expect(res.status).toBe(202);
+  const deployed = await waitFor('the deployment', async () => { const s = await status(lockId()); return ended(s) ? s : undefined; });
+  expect((deployed.output as { outcome: string }).outcome).toBe('succeeded');
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await Promise.all([azurite?.close(), emulator?.close()]);
+});
+
+describe('repairs', () => {
+  it('leave a flapping instance (fails once, then passes) alone', async () => {
+    const since = emulator.requestLog.lastSeq;
+    emulator.faults.add({ instance: { vmss: VMSS, instanceId: '0' }, page: 'page500' });
+    await scaleEvent('flap-1');
+    await waitFor('the second look', async () => ((await step()) === 'confirm' ? true : undefined));
+    emulator.faults.add({ instance: { vmss: VMSS, instanceId: '0' }, page: null });
+    const out = await watchFor('flap-1');
+    const mine = out.actions.filter((a) => a.instanceId === '0');
+    expect(mine[0]?.result).toMatch(/^fail: page: HTTP 500/);
+    expect(mine.some((a) => /^pass on look 2 of 3 after failing: not repaired/.test(a.result))).toBe(true);
+    expect(out.actions.filter((a) => a.action === 'reimage' || a.action === 'replace')).toEqual([]);
+    expect(out.failing).toEqual([]);
+    expect(repairsSent(since)).toEqual([]);
+  }, 120_000);
+
+  it('repair a persistent failure within the budget, across a runner killed while the failure was being confirmed, and not again within the hour', async () => {
+    const since = emulator.requestLog.lastSeq;
+    emulator.faults.add({ instance: { vmss: VMSS, instanceId: '1' }, page: 'page500' });
+    await scaleEvent('broken-1');
+    await waitFor('the failure to be confirmed', async () => ((await step()) === 'confirm' ? true : undefined));
+    await killRunner(runner);
+    expect(repairsSent(since)).toEqual([]);
+    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+
+    const out = await watchFor('broken-1');
+    // Reimaged once (the budget's one repair), still failing, and then left alone: the replace it
+    // would need is past the budget.
+    const mine = out.actions.filter((a) => a.instanceId === '1').map((a) => `${a.action}:${a.result.split(':')[0] ?? ''}`);
+    expect(mine).toEqual(['verify:fail', 'verify:fail (look 2 of 3)', 'verify:fail (look 3 of 3)', 'reimage:fail', 'none:repair budget of 1 per hour used up']);
+    expect(repairsSent(since).map((e) => e.template.replace(/^.*\//, ''))).toEqual(['reimage']);
+
+    // A later run (after another restart) finds the budget used, and writes nothing.
+    await killRunner(runner);
+    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+    const later = emulator.requestLog.lastSeq;
+    await scaleEvent('broken-2');
+    const again = await watchFor('broken-2');
+    expect(again.actions.filter((a) => a.instanceId === '1').map((a) => a.action)).toEqual(['verify', 'verify', 'verify', 'none']);
+    expect(again.actions.find((a) => a.action === 'none')?.result).toBe('repair budget of 1 per hour used up');
+    expect(repairsSent(later)).toEqual([]);
+    emulator.faults.add({ instance: { vmss: VMSS, instanceId: '1' }, page: null });
+  }, 180_000);
+});
