@@ -55,7 +55,8 @@ interface RecordDoc {
 }
 
 const api = (route: string, init: RequestInit = {}): Promise<Response> =>
-  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  // The function key for the operator's routes; the read-only viewer key for the fleet page's data.
+  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'x-friday-viewer-key': cloud.viewerKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 const lockOf = (resourceGroup: string, scaleSetName = VMSS): string => changeInstanceId({ subscriptionId: cloud.subscriptionId, resourceGroup, scaleSetName });
 
 async function status(id: string): Promise<Status | undefined> {
