@@ -13,6 +13,7 @@ import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localClo
 import { changeInstanceId } from '../../src/domain/changeLock';
 import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
+import { killRunner, startRunnerProcess } from '../support/runnerProcess';
 
 const SOAK = process.env.FRIDAY_SOAK === '1';
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -41,15 +42,79 @@ async function status(id: string): Promise<Status | undefined> {
   const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}`);
   return res.status === 404 ? undefined : ((await res.json()) as Status);
 }
-async function waitDone(id: string, timeoutMs = 120_000): Promise<Status> {
+/**
+ * Waits for a run to end. `skipRetryWaits` moves the runner's clock to each retry back-off as it is
+ * created (2 + 4 + 8 + 16 + 32 s of durable timers would otherwise be waited in real time).
+ */
+async function waitDone(id: string, timeoutMs = 120_000, options: { skipRetryWaits?: boolean } = {}): Promise<Status> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await status(id);
     if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    if (options.skipRetryWaits) {
+      const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
+      const events = ((await res.json()) as { historyEvents?: Array<{ EventType: string; EventId: number; TimerId?: number; FireAt?: string }> }).historyEvents ?? [];
+      const fired = new Set(events.filter((e) => e.EventType === 'TimerFired').map((e) => e.TimerId));
+      const pending = events.filter((e) => e.EventType === 'TimerCreated' && !fired.has(e.EventId) && e.FireAt).map((e) => Date.parse(e.FireAt ?? ''));
+      const next = Math.min(...pending);
+      if (Number.isFinite(next) && next > cloud.runner.now().getTime()) cloud.runner.setClock(new Date(next + 10));
+    }
     if (Date.now() > deadline) throw new Error(`${id} still ${s?.runtimeStatus ?? 'absent'}: ${JSON.stringify(s?.customStatus)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+/**
+ * How an activity's attempts went in a run's history: failed attempts and the retry waits the
+ * orchestration scheduled (each retry timer's FireAt minus when it was created).
+ */
+async function retryAttempts(id: string, activity: string): Promise<{ failed: number; waitsMs: number[] }> {
+  const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
+  const events = ((await res.json()) as { historyEvents: Array<{ EventType: string; EventId: number; Name?: string; TaskScheduledId?: number; Timestamp: string; FireAt?: string }> }).historyEvents;
+  const scheduled = new Set(events.filter((e) => e.EventType === 'TaskScheduled' && e.Name === activity).map((e) => e.EventId));
+  const failed = events.filter((e) => e.EventType === 'TaskFailed' && scheduled.has(e.TaskScheduledId ?? -1)).length;
+  const waitsMs = events.filter((e) => e.EventType === 'TimerCreated' && e.FireAt).map((e) => Date.parse(e.FireAt ?? '') - Date.parse(e.Timestamp));
+  // The timer's creation time and its FireAt are read from the clock a moment apart: whole seconds.
+  return { failed, waitsMs: waitsMs.map((ms) => Math.round(ms / 1000) * 1000) };
+}
+
+/** Nothing duplicated: since `seq`, every ARM write the handlers served (not injected faults) went to a different method and path. */
+function expectEachWriteOnce(seq: number, rg: string): void {
+  const served = cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).filter((e) => !e.injected && e.path.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}`));
+  const counts = new Map<string, number>();
+  for (const e of served) counts.set(`${e.method} ${e.path.split('?')[0] ?? ''}`, (counts.get(`${e.method} ${e.path.split('?')[0] ?? ''}`) ?? 0) + 1);
+  expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
+  expect(served.length).toBeGreaterThanOrEqual(8); // the whole tier was written
+}
+
+interface SecurityRule {
+  access?: string;
+  direction?: string;
+  sourceAddressPrefix?: string;
+  sourceAddressPrefixes?: string[];
+  destinationPortRange?: string;
+  destinationPortRanges?: string[];
+}
+
+async function securityRules(rg: string): Promise<SecurityRule[]> {
+  const nsgs: Array<{ securityRules?: SecurityRule[] }> = [];
+  for await (const nsg of testClients(cloud).network.networkSecurityGroups.list(rg)) nsgs.push(nsg);
+  expect(nsgs).toHaveLength(1);
+  return nsgs.flatMap((n) => n.securityRules ?? []);
+}
+
+/** An inbound Allow rule whose ports include 3389 (`*`, `3389`, a range, or a list) from the whole internet. */
+function opensRdpToInternet(rule: SecurityRule): boolean {
+  const covers = (range: string): boolean => {
+    if (range.trim() === '*') return true;
+    const [from, to] = range.split('-').map((p) => Number(p.trim()));
+    return from !== undefined && from <= 3389 && 3389 <= (to ?? from);
+  };
+  const everywhere = (prefix: string): boolean => ['*', 'internet', 'any', '0.0.0.0/0', '::/0'].includes(prefix.trim().toLowerCase());
+  const ports = [...(rule.destinationPortRange ? [rule.destinationPortRange] : []), ...(rule.destinationPortRanges ?? [])];
+  const sources = [...(rule.sourceAddressPrefix ? [rule.sourceAddressPrefix] : []), ...(rule.sourceAddressPrefixes ?? [])];
+  return rule.access?.toLowerCase() === 'allow' && rule.direction?.toLowerCase() !== 'outbound' && ports.some(covers) && sources.some(everywhere);
+}
+
 async function deploy(body: unknown): Promise<Status> {
   const res = await post('deployments', body);
   expect(res.status).toBe(202);
@@ -107,12 +172,57 @@ describe('ARM faults', () => {
       expect(first.runtimeStatus, JSON.stringify(first.output)).toBe('Completed');
       expect((first.output as Report).outcome).toBe('succeeded');
       const injected = cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected);
-      expect(injected.length).toBeGreaterThan(0); // the fault really happened
+      expect(injected).toHaveLength(c.faults.reduce((n, f) => n + Number(f.count), 0)); // every fault really happened
+      expectEachWriteOnce(before, rg);
       const again = await deploy(spec(rg));
       expect((again.output as Report).armWrites).toBe(0);
       expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
     }, 180_000);
   }
+
+  it('a 503 burst longer than the SDK retries: the orchestration retries the step (2 s, then 4 s), the run succeeds, each write made once', async () => {
+    const rg = 'rg-rel-orchestration-retry';
+    const before = cloud.emulator.requestLog.lastSeq;
+    // The SDK tries a request 4 times (3 retries): 8 faults fail two whole activity attempts.
+    cloud.emulator.faults.add({ route: '/networkSecurityGroups/', method: 'PUT', count: 8, status: 503, retryAfterSeconds: 0 });
+    const res = await post('deployments', spec(rg));
+    const id = ((await res.json()) as { id: string }).id;
+    const done = await waitDone(id, 120_000, { skipRetryWaits: true });
+    cloud.runner.setClock(new Date());
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    expect((done.output as Report).outcome).toBe('succeeded');
+    expect(cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected)).toHaveLength(8);
+    const attempts = await retryAttempts(id, 'ensureTierStep');
+    expect(attempts.failed).toBe(2);
+    expect(attempts.waitsMs).toEqual([2000, 4000]);
+    expectEachWriteOnce(before, rg);
+    expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+  }, 180_000);
+
+  it('a burst that outlasts every retry (5 attempts) ends the run Failed naming the step, the ARM error and what is in place; the re-run converges', async () => {
+    const rg = 'rg-rel-retries-exhausted';
+    const before = cloud.emulator.requestLog.lastSeq;
+    cloud.emulator.faults.add({ route: '/loadBalancers/', method: 'PUT', count: 20, status: 503, retryAfterSeconds: 0 });
+    const res = await post('deployments', spec(rg));
+    const id = ((await res.json()) as { id: string }).id;
+    const failed = await waitDone(id, 120_000, { skipRetryWaits: true });
+    cloud.runner.setClock(new Date());
+    expect(failed.runtimeStatus).toBe('Failed');
+    expect(cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected)).toHaveLength(20);
+    const attempts = await retryAttempts(id, 'ensureTierStep');
+    expect(attempts.failed).toBe(5);
+    expect(attempts.waitsMs.slice(0, 4)).toEqual([2000, 4000, 8000, 16000]);
+    const message = String(failed.output);
+    expect(message).toContain("Step 'frontEnd' failed");
+    expect(message).toContain('ServiceUnavailable');
+    expect(message).toContain('after 5 attempts');
+    expect(message).toMatch(/Already in place: .*nsg-vmss-friday/);
+    expect(message).not.toMatch(/\bat .*\.js:\d+/); // a report, not a stack trace
+    const again = await deploy(spec(rg));
+    expect(again.runtimeStatus, JSON.stringify(again.output)).toBe('Completed');
+    expectEachWriteOnce(before, rg);
+    expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+  }, 180_000);
 
   /** Waits until the orchestration has created a durable timer, and returns it. */
   async function pendingTimer(id: string): Promise<{ Timestamp: string; FireAt: string }> {
@@ -201,7 +311,7 @@ describe('instances that misbehave', () => {
 });
 
 describe('event storms', () => {
-  it(`${SOAK ? 10_000 : 1000} duplicate and out-of-order events for one scale set lead to one active run`, async () => {
+  it(`${SOAK ? 10_000 : 1000} duplicate and out-of-order events for one scale set, with a real change halfway, lead to one active run that ends verifying the latest state`, async () => {
     const rg = 'rg-rel-storm';
     await deploy(spec(rg, { capacity: 2 }));
     const lockId = changeInstanceId({ subscriptionId: cloud.subscriptionId, resourceGroup: rg, scaleSetName: 'vmss-friday' });
@@ -232,21 +342,41 @@ describe('event storms', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    // Event Grid delivers in batches; ten deliveries at a time in flight.
+    // Event Grid delivers in batches; ten deliveries at a time in flight. Halfway, the scale set
+    // really changes (autoscale adds an instance) and that write's own event joins the storm.
     const batches: Array<typeof events> = [];
     for (let i = 0; i < events.length; i += 10) batches.push(events.slice(i, i + 10));
     for (let i = 0; i < batches.length; i += 10) {
+      if (i === Math.floor(batches.length / 20) * 10) {
+        const scaled = await fetch(`${cloud.emulator.adminUrl}/autoscale`, { method: 'POST', body: JSON.stringify({ resourceGroup: rg, scaleSet: 'vmss-friday', delta: 1 }) });
+        expect(await scaled.json()).toMatchObject({ oldCapacity: 2, newCapacity: 3 });
+        for (const b of batches.slice(i, i + 10)) b.push({ ...(events[0] as (typeof events)[number]), id: 'storm-scale-out', subject, eventTime: new Date().toISOString() });
+      }
       const answers = await Promise.all(batches.slice(i, i + 10).map((b) => fetch(endpoint, { method: 'POST', headers: { 'aeg-event-type': 'Notification' }, body: JSON.stringify(b) })));
       expect(answers.every((a) => a.status === 202 || a.status === 200)).toBe(true);
     }
-    const done = await waitDone(lockId, 120_000);
+    // Settled: the run and any hand-over of events kept meanwhile have ended, and nothing is queued.
+    let done = await waitDone(lockId, 120_000);
+    for (;;) {
+      await cloud.runner.durableIdle();
+      const running = (await (await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances?runtimeStatus=Running,Pending&code=${cloud.masterKey}`)).json()) as Array<{ instanceId: string }>;
+      if (!running.some((r) => r.instanceId.includes(rg))) break;
+      done = await waitDone(lockId, 120_000);
+    }
+    done = (await status(lockId)) ?? done;
     sampling = false;
     await sampler;
     expect(done.runtimeStatus).toBe('Completed');
+    expect(activeSeen.has(1)).toBe(true); // the sampler saw the run (an empty sample proves nothing)
     expect(Math.max(...activeSeen)).toBeLessThanOrEqual(1); // never two runs on the scale set at once
-    const out = done.output as { kind: string; rounds: number; failing: unknown[] };
+    const out = done.output as { kind: string; rounds: number; failing: unknown[]; verified: string[] };
     expect(out.kind).toBe('watch');
     expect(out.failing).toEqual([]);
+    // It always ends verifying the latest state: every instance there is now, the new one included.
+    const now: string[] = [];
+    for await (const vm of testClients(cloud).compute.virtualMachineScaleSetVMs.list(rg, 'vmss-friday')) now.push(vm.instanceId ?? '');
+    expect(now).toHaveLength(3);
+    expect([...out.verified].sort()).toEqual(now.sort());
     // Bursts collapse into rechecks of the one run: a handful of rounds, not one per event.
     expect(out.rounds).toBeLessThan(20);
   }, 240_000);
@@ -310,13 +440,57 @@ describe('security', () => {
   });
 
   it('never opens RDP to the internet by default', async () => {
-    const { network } = testClients(cloud);
-    const nsgs: Array<{ securityRules?: Array<{ destinationPortRange?: string; sourceAddressPrefix?: string; access?: string }> }> = [];
-    for await (const nsg of network.networkSecurityGroups.list('rg-rel-lro')) nsgs.push(nsg);
-    expect(nsgs).toHaveLength(1);
-    const rdp = (nsgs[0]?.securityRules ?? []).filter((r) => r.destinationPortRange === '3389' && r.access === 'Allow');
-    expect(rdp).toEqual([]);
+    const rg = 'rg-rel-rdp-default';
+    expect((await deploy(spec(rg))).runtimeStatus).toBe('Completed');
+    const rules = await securityRules(rg);
+    expect(rules.length).toBeGreaterThanOrEqual(2); // the web rules are there: the check sees real rules
+    expect(rules.filter(opensRdpToInternet)).toEqual([]);
   });
+
+  it('the RDP check itself sees every way a rule can open 3389 (*, ranges, port lists, source lists)', () => {
+    const allow = { access: 'Allow', direction: 'Inbound', sourceAddressPrefix: '*' };
+    for (const rule of [
+      { ...allow, destinationPortRange: '3389' },
+      { ...allow, destinationPortRange: '*' },
+      { ...allow, destinationPortRange: '3389-3389' },
+      { ...allow, destinationPortRange: '3000-4000' },
+      { ...allow, destinationPortRanges: ['80', '3389'] },
+      { ...allow, destinationPortRanges: ['3380-3390'] },
+      { ...allow, sourceAddressPrefix: 'Internet', destinationPortRange: '3389' },
+      { ...allow, sourceAddressPrefix: '0.0.0.0/0', destinationPortRange: '3389' },
+      { ...allow, sourceAddressPrefix: undefined, sourceAddressPrefixes: ['10.0.0.0/8', '0.0.0.0/0'], destinationPortRange: '3389' },
+    ]) expect(opensRdpToInternet(rule), JSON.stringify(rule)).toBe(true);
+    for (const rule of [
+      { ...allow, destinationPortRange: '80' },
+      { ...allow, destinationPortRange: '3390-4000' },
+      { ...allow, access: 'Deny', destinationPortRange: '3389' },
+      { ...allow, direction: 'Outbound', destinationPortRange: '3389' },
+      { ...allow, sourceAddressPrefix: '203.0.113.0/24', destinationPortRange: '3389' },
+    ]) expect(opensRdpToInternet(rule), JSON.stringify(rule)).toBe(false);
+  });
+
+  it("FRIDAY_RDP_SOURCE_PREFIX='*' alone never opens RDP (only a spec saying allowFromAnywhere may)", async () => {
+    const runner = await startRunnerProcess({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-rdp-star-')), settings: { ...cloud.settings, FRIDAY_RDP_SOURCE_PREFIX: '*' } });
+    try {
+      const rg = 'rg-rel-rdp-star';
+      const started = await fetch(`${runner.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': runner.functionKey }, body: JSON.stringify(spec(rg)) });
+      expect(started.status).toBe(202);
+      const id = ((await started.json()) as { id: string }).id;
+      const deadline = Date.now() + 120_000;
+      let done: Status | undefined;
+      while (!done || !['Completed', 'Failed', 'Terminated'].includes(done.runtimeStatus)) {
+        if (Date.now() > deadline) throw new Error(`deployment still ${done?.runtimeStatus ?? 'absent'}`);
+        await new Promise((r) => setTimeout(r, 50));
+        done = (await (await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${runner.masterKey}`)).json()) as Status;
+      }
+      expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+      const rules = await securityRules(rg);
+      expect(rules.length).toBeGreaterThanOrEqual(2);
+      expect(rules.filter(opensRdpToInternet)).toEqual([]);
+    } finally {
+      await killRunner(runner);
+    }
+  }, 180_000);
 
   it('keeps secrets out of logs, statuses, reports and the request log', async () => {
     const secrets = [cloud.settings.FRIDAY_ADMIN_PASSWORD, WEBHOOK_TOKEN, /AccountKey=([^;]+)/.exec(cloud.settings.FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING ?? '')?.[1]].filter((s): s is string => Boolean(s));

@@ -13,8 +13,34 @@ import type { StepOutcome } from '../../azure/armStep';
 import { ACTIVITY } from '../activities/names';
 import { retryPolicy } from '../durable';
 
+/** Attempts at an ARM activity whose failures are transient (the first included). */
+export const ARM_ATTEMPTS = 5;
+
 /** Transient ARM failures (thrown by activities): retried with backoff, 2 s doubling to at most 60 s, five attempts. */
-export const armRetry = retryPolicy({ firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 });
+export const armRetry = retryPolicy({ firstRetryIntervalMs: 2000, maxAttempts: ARM_ATTEMPTS, backoffCoefficient: 2, maxRetryIntervalMs: 60_000 });
+
+/**
+ * How armStep throws a transient failure (`<step>: <code> (HTTP <status>) <message>`), as the
+ * orchestration sees it: the library prefixes the error type (`Error: …`); the Functions host may
+ * append details on later lines.
+ */
+const TRANSIENT_STEP_FAILURE = /^(?:\w+: )?(\w+): (\S+) \(HTTP (\d+|\?)\) ([^\n]*)/;
+
+/**
+ * The activity's result; when its transient failure outlasted every retry, that failure as a step
+ * outcome (step, ARM code, message) — so the run reports it like any ARM failure, with the step
+ * and what is already in place, instead of ending on the retry library's bare error.
+ */
+function* callWithRetries(context: OrchestrationContext, name: string, input: unknown): Generator<Task, any, any> {
+  try {
+    return yield context.df.callActivityWithRetry(name, armRetry(), input);
+  } catch (error) {
+    const m = TRANSIENT_STEP_FAILURE.exec(error instanceof Error ? error.message : String(error));
+    if (!m) throw error;
+    const statusCode = Number(m[3]);
+    return { ok: false, failure: { step: m[1], code: m[2], ...(Number.isInteger(statusCode) ? { statusCode } : {}), message: `${(m[4] ?? '').trim()} (still failing after ${ARM_ATTEMPTS} attempts)`, transient: true } };
+  }
+}
 
 /** Total time one call may spend waiting out throttling before its failure is reported. */
 export const MAX_THROTTLE_WAIT_SECONDS = 3600;
@@ -30,10 +56,11 @@ export function throttledFor(result: unknown): number | undefined {
 /**
  * Calls an ARM activity (or takes the result of one already scheduled, `scheduled`) and, while ARM
  * answers "throttled, come back in N s", waits N s on a durable timer and calls again — at most
- * MAX_THROTTLE_WAIT_SECONDS in all. Returns the activity's result.
+ * MAX_THROTTLE_WAIT_SECONDS in all. Returns the activity's result (a transient failure that outlasted
+ * every retry comes back as a failed step outcome, see callWithRetries).
  */
 export function* armActivity(context: OrchestrationContext, name: string, input: unknown, scheduled?: Task): Generator<Task, any, any> {
-  let result = scheduled ? scheduled.result : yield context.df.callActivityWithRetry(name, armRetry(), input);
+  let result = scheduled ? scheduled.result : yield* callWithRetries(context, name, input);
   let waited = 0;
   const progress = context.df.customStatus;
   for (let wait = throttledFor(result); wait !== undefined && waited + wait <= MAX_THROTTLE_WAIT_SECONDS; wait = throttledFor(result)) {
@@ -42,7 +69,7 @@ export function* armActivity(context: OrchestrationContext, name: string, input:
     // A wait of minutes must not look like a hung run: the status keeps its step and says why.
     context.df.setCustomStatus(throttledStatus(progress, { activity: name, waitSeconds: wait, retryAt: retryAt.toISOString(), waitedSeconds: waited }));
     yield context.df.createTimer(retryAt);
-    result = yield context.df.callActivityWithRetry(name, armRetry(), input);
+    result = yield* callWithRetries(context, name, input);
   }
   if (waited > 0) context.df.setCustomStatus(progress);
   return result;
