@@ -313,7 +313,8 @@ describe('instances that misbehave', () => {
 describe('event storms', () => {
   it(`${SOAK ? 10_000 : 1000} duplicate and out-of-order events for one scale set, with a real change halfway, lead to one active run that ends verifying the latest state`, async () => {
     const rg = 'rg-rel-storm';
-    await deploy(spec(rg, { capacity: 2 }));
+    const deployed = await deploy(spec(rg, { capacity: 2 }));
+    expect(deployed.runtimeStatus, JSON.stringify(deployed.output)).toBe('Completed');
     const lockId = changeInstanceId({ subscriptionId: cloud.subscriptionId, resourceGroup: rg, scaleSetName: 'vmss-friday' });
     const subject = `/subscriptions/${cloud.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-friday`;
     const total = SOAK ? 10_000 : 1000;
