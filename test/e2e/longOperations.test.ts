@@ -6,13 +6,17 @@
  * (fixture `in-activity-wait`: the SDK's poll loop inside the activity) is cut off by the time
  * limit, and the same check reports it — so the check can fail.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../local/cli/localCloud';
+import { startAzurite } from '../../local/azurite';
+import { localAppSettings } from '../../local/cli/localCloud';
+import { startEmulator } from '../../local/emulator';
 import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
+import { startRunnerProcess } from '../support/runnerProcess';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -30,14 +34,23 @@ interface Seen {
   messages: string[];
 }
 
-/** Deploys a tier with an Application Gateway on a fresh local cloud (Azure profile) and judges the run. */
+/**
+ * Deploys a tier with an Application Gateway on a fresh local cloud (Azure profile) and judges the
+ * run. The runner is its own process (the production bundle, or `entry`), as the host's worker is,
+ * reading the emulator's clock.
+ */
 async function deployWithGateway(entry?: string): Promise<Seen> {
-  const cloud = await startLocalCloud({
-    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-long-ops-')),
-    emulator: azureTime({ timing: { applicationGatewayOperationMs: APP_GATEWAY_CREATE_MS } }),
-    runner: { log: () => undefined, timers: 'manual', ...(entry ? { entry } : {}) },
-  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'friday-long-ops-'));
+  const time = azureTime({ timing: { applicationGatewayOperationMs: APP_GATEWAY_CREATE_MS } });
+  const clockOriginMs = Date.now();
+  const [azurite, emulator] = await Promise.all([
+    startAzurite({ dataDir: path.join(dir, 'azurite') }),
+    startEmulator({ stateDir: path.join(dir, 'emulator'), ...time, clockOriginMs }),
+  ]);
+  const children: ChildProcess[] = [];
   try {
+    const runner = await startRunnerProcess({ dataDir: path.join(dir, 'runner'), settings: localAppSettings({ azurite, emulator }), children, clock: { timeScale: time.timeScale, originMs: clockOriginMs }, ...(entry ? { entry } : {}) });
+    const cloud = { baseUrl: runner.baseUrl, functionKey: runner.functionKey, masterKey: runner.masterKey };
     const rg = 'rg-long-ops';
     const spec = { ...example, resourceGroup: rg, frontEnd: { loadBalancer: true, applicationGateway: { subnetPrefix: '10.0.2.0/24' } }, scaleSet: { ...example.scaleSet, overprovision: false } };
     const res = await fetch(`${cloud.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json' }, body: JSON.stringify(spec) });
@@ -61,7 +74,7 @@ async function deployWithGateway(entry?: string): Promise<Seen> {
         const report = s.output as { outcome?: string; totals?: { failed: number }; steps?: Array<{ name: string; durationMs: number }> } | null;
         if (s.runtimeStatus !== 'Completed') problems.push(`run ${s.runtimeStatus}: ${JSON.stringify(s.output)}`);
         else if (report?.outcome !== 'succeeded') problems.push(`outcome ${report?.outcome}`);
-        const gateway = await testClients(cloud).network.applicationGateways.get(rg, 'agw-vmss-friday').catch((e: unknown) => ({ provisioningState: String(e) }));
+        const gateway = await testClients(emulator).network.applicationGateways.get(rg, 'agw-vmss-friday').catch((e: unknown) => ({ provisioningState: String(e) }));
         const state = (gateway as { provisioningState?: string }).provisioningState ?? (gateway as { properties?: { provisioningState?: string } }).properties?.provisioningState;
         if (state !== 'Succeeded') problems.push(`application gateway ${state}`);
         return { runtimeStatus: s.runtimeStatus, output: s.output, problems, messages: [...messages] };
@@ -70,7 +83,8 @@ async function deployWithGateway(entry?: string): Promise<Seen> {
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    await cloud.close();
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all([azurite.close(), emulator.close()]);
   }
 }
 

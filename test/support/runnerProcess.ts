@@ -13,8 +13,16 @@ export interface RunnerProcess {
 }
 
 /** Starts a runner on `dataDir` and resolves once it prints its ready line. */
-export function startRunnerProcess(options: { dataDir: string; settings: Record<string, string>; entry?: string; children?: ChildProcess[] }): Promise<RunnerProcess> {
-  const args = [runnerMain, '--app-root', repoRoot, ...(options.entry ? ['--entry', options.entry] : []), '--data-dir', options.dataDir, '--timers', 'manual', '--settings-json', JSON.stringify(options.settings)];
+export function startRunnerProcess(options: {
+  dataDir: string;
+  settings: Record<string, string>;
+  entry?: string;
+  children?: ChildProcess[];
+  /** The emulator's clock (its `timeScale` and `clockOriginMs`), so both processes read one Azure time. */
+  clock?: { timeScale: number; originMs: number };
+}): Promise<RunnerProcess> {
+  const clock = options.clock ? ['--time-scale', String(options.clock.timeScale), '--clock-origin', String(options.clock.originMs)] : [];
+  const args = [runnerMain, '--app-root', repoRoot, ...(options.entry ? ['--entry', options.entry] : []), '--data-dir', options.dataDir, '--timers', 'manual', ...clock, '--settings-json', JSON.stringify(options.settings)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   options.children?.push(child);
   return new Promise((resolve, reject) => {
