@@ -16,6 +16,7 @@ import type { MonitorClient } from '@azure/arm-monitor';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { AppSettings } from '../settings';
 import { operationRetryAfterPolicy, type OperationClient, type StartedPoller } from './armOperations';
+import { armReadBudgetFor, armReadPacerPolicy } from './armReadPacer';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps cold start small (see header) */
 const loadCompute = (): typeof import('@azure/arm-compute') => require('@azure/arm-compute') as typeof import('@azure/arm-compute');
@@ -115,6 +116,9 @@ function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: 
       { policy: throttledWithoutRetryAfterPolicy, position: 'perCall' },
       { policy: operationRetryAfterPolicy, position: 'perCall' },
       { policy: longThrottlePolicy(settings.FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS), position: 'perRetry' },
+      // Innermost, next to the wire: every attempt of every read draws on the subscription's one
+      // budget, which every client of this process shares (armReadPacer.ts).
+      { policy: armReadPacerPolicy(armReadBudgetFor(settings.FRIDAY_ARM_ENDPOINT, settings.AZURE_SUBSCRIPTION_ID)), position: 'perRetry' },
     ],
   };
   if (settings.FRIDAY_ARM_CA_CERT_FILE) options.tlsOptions = { ca: readFileSync(settings.FRIDAY_ARM_CA_CERT_FILE, 'utf8') };
