@@ -19,6 +19,7 @@ import { SubnetIpAllocator } from './core/subnets';
 import { Throttler, type ThrottlingOptions } from './core/throttling';
 import { loadOrCreateTls } from './core/tls';
 import { parseTimingChange } from './config';
+import { AZURE_LIST_PAGE_LATENCY } from './core/armLatency';
 import { createAdminServer, createEmulatorServer, type AdminApi } from './server';
 import { registerResourceGroupProvider } from './resources';
 import { registerNetworkProvider } from './network';
@@ -40,7 +41,7 @@ export interface EmulatorOptions {
   timeScale?: number;
   /** The real instant Azure time is measured from (share it with the runner so both read one clock). */
   clockOriginMs?: number;
-  /** `false` turns throttling off; default: ARM's buckets on, Compute policies off unless given. */
+  /** `false` turns throttling off; default: ARM's buckets and Compute's policies on (COMPUTE_SAMPLE_LIMITS). */
   throttling?: false | ThrottlingOptions;
   clock?: Clock;
   /** How an instance's managed identity reads a blob (see ProviderContext.identityDownload). */
@@ -63,7 +64,7 @@ export interface EmulatorHandle {
   close(): Promise<void>;
 }
 
-export const DEFAULT_TIMING: EmulatorTiming = { networkOperationMs: 0, instanceProvisionMs: 0, extensionRunMs: 0, pageLatencyMs: 0, healthProbeIntervalMs: 100 };
+export const DEFAULT_TIMING: EmulatorTiming = { networkOperationMs: 0, instanceProvisionMs: 0, extensionRunMs: 0, pageLatencyMs: 0, healthProbeIntervalMs: 100, ...AZURE_LIST_PAGE_LATENCY };
 
 const emptyDirectory: InstanceDirectory = { membersOfBackendPool: () => [], instance: () => undefined };
 

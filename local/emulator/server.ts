@@ -4,6 +4,8 @@
  *   2. admin dispatch (/_emulator/*)      6. fault injection (route faults)
  *   3. route match (404/405 ARM bodies)   7. body parse (400 InvalidRequestContent)
  *   4. api-version + bearer auth checks   8. handler → response (+ rate-limit headers) → log end
+ * A list page (a 200 whose body has a `value` array) is answered after ARM's list-page latency
+ * (timing.listPageMs ± listPageJitterMs, on the emulator's clock).
  * Admin routes are not logged or throttled. Nothing a client sends may produce a 500: handlers
  * throw ArmError for bad input; anything else is a bug and is reported on stderr.
  */
@@ -16,6 +18,7 @@ import type { FaultController } from './core/faults';
 import type { RequestLog } from './core/requestLog';
 import type { RouteTable } from './core/router';
 import type { Throttler } from './core/throttling';
+import { listPageLatency } from './core/armLatency';
 
 export interface AdminApi {
   handle(method: string, path: string, url: URL, body: unknown): Promise<ArmResponse | undefined>;
@@ -184,6 +187,10 @@ export function createEmulatorServer(parts: ServerParts): Server {
       }
     }
     if (method === 'HEAD') response = { status: response.status, headers: response.headers };
+    if (method === 'GET' && response.status === 200 && Array.isArray((response.body as { value?: unknown } | undefined)?.value)) {
+      const latency = listPageLatency(parts.context.timing);
+      if (latency > 0) await parts.context.clock.sleep(latency);
+    }
     send(res, response, rateHeaders);
     const errorCode =
       response.status >= 400 && typeof response.body === 'object' && response.body !== null

@@ -219,6 +219,13 @@ export interface EmulatorTiming {
    * Gateway `interval`). The instant profile (all durations 0) uses a short one.
    */
   healthProbeIntervalMs?: number;
+  /**
+   * Time ARM takes to answer one page of a list (VMs with instance views, NICs, scale sets), drawn
+   * uniformly from listPageMs ± listPageJitterMs, in emulator ms (divided by the time scale). Default:
+   * AZURE_LIST_PAGE_LATENCY (core/armLatency.ts); 0 = instant.
+   */
+  listPageMs?: number;
+  listPageJitterMs?: number;
 }
 
 /** Everything a provider gets when it is registered. */
