@@ -30,3 +30,72 @@ export function readingEachOnce(read: ScaleSetReader): ScaleSetReader {
     return model;
   };
 }
+
+/** A failed read is kept at most this long, so a scale set that is not there is not asked for at every refresh either. */
+const FAILED_MAX_AGE_MS = 10_000;
+
+interface CachedRead {
+  /** When the read started. */
+  at: number;
+  value: Promise<unknown>;
+  settled: boolean;
+  failed: boolean;
+}
+
+/**
+ * Reads of a scale set that many readers share (the fleet page's open tabs, its refreshes, the
+ * schedule view): single-flight — a read asked for while the same one is on its way joins it, so
+ * there is never a second concurrent listing of a scale set — and cached for as long as the caller
+ * says the answer stays good. Kubernetes' Azure provider got out of its throttling storms the same
+ * way: one cached VM list per scale set instead of a read per caller (kubernetes #93106 / #93107).
+ */
+export class ScaleSetReadCache {
+  private readonly entries = new Map<string, CachedRead>();
+  readonly stats = { reads: 0, joined: 0, cached: 0 };
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * The value of `load` for this scale set and kind of read: the one on its way, or one read less
+   * than `maxAgeMs` ago (a failure at most 10 s ago), or a new read.
+   */
+  read<T>(kind: string, target: ScaleSetRef, maxAgeMs: number, load: () => Promise<T>, options: { failed?: (value: T) => boolean } = {}): Promise<T> {
+    const key = `${kind}|${target.resourceGroup}/${target.scaleSetName}`.toLowerCase();
+    const now = this.now();
+    const entry = this.entries.get(key);
+    if (entry && !entry.settled) {
+      this.stats.joined++;
+      return entry.value as Promise<T>;
+    }
+    if (entry && now - entry.at < (entry.failed ? Math.min(maxAgeMs, FAILED_MAX_AGE_MS) : maxAgeMs)) {
+      this.stats.cached++;
+      return entry.value as Promise<T>;
+    }
+    this.stats.reads++;
+    const fresh: CachedRead = { at: now, value: Promise.resolve(), settled: false, failed: false };
+    fresh.value = load().then(
+      (value) => {
+        fresh.settled = true;
+        fresh.failed = options.failed?.(value) ?? false;
+        return value;
+      },
+      (error: unknown) => {
+        fresh.settled = true;
+        fresh.failed = true;
+        throw error;
+      },
+    );
+    this.entries.set(key, fresh);
+    return fresh.value as Promise<T>;
+  }
+
+  /** When the kept value of this read was started (undefined: none kept). */
+  readAt(kind: string, target: ScaleSetRef): number | undefined {
+    return this.entries.get(`${kind}|${target.resourceGroup}/${target.scaleSetName}`.toLowerCase())?.at;
+  }
+
+  /** A reader of scale set models through this cache, each model kept `maxAgeMs(target)`. */
+  modelReader(read: ScaleSetReader, maxAgeMs: (target: ScaleSetRef) => number): ScaleSetReader {
+    return (target) => this.read('model', target, maxAgeMs(target), () => read(target));
+  }
+}

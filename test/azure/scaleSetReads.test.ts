@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachineScaleSet } from '@azure/arm-compute';
-import { readingEachOnce, type ScaleSetRef } from '../../src/azure/scaleSetReads';
+import { readingEachOnce, ScaleSetReadCache, type ScaleSetRef } from '../../src/azure/scaleSetReads';
 
 describe('readingEachOnce', () => {
   it('reads each scale set once (names compared as ARM does, ignoring case), a failure included', async () => {
@@ -15,5 +15,40 @@ describe('readingEachOnce', () => {
     await expect(read({ resourceGroup: 'rg', scaleSetName: 'gone' })).rejects.toThrow('ResourceNotFound');
     await expect(read({ resourceGroup: 'rg', scaleSetName: 'gone' })).rejects.toThrow('ResourceNotFound');
     expect(calls.map((t) => t.scaleSetName)).toEqual(['web', 'api', 'gone']);
+  });
+});
+
+describe('ScaleSetReadCache', () => {
+  it('joins a read on its way (never a second concurrent listing), keeps an answer for the age asked, and a failure at most 10 s', async () => {
+    let now = 0;
+    const cache = new ScaleSetReadCache(() => now);
+    let loads = 0;
+    let release: (v: string) => void = () => undefined;
+    const load = (): Promise<string> => {
+      loads++;
+      return new Promise<string>((resolve) => (release = resolve));
+    };
+    const web = { resourceGroup: 'rg', scaleSetName: 'web' };
+    const tabs = [cache.read('facts', web, 60_000, load), cache.read('facts', { resourceGroup: 'RG', scaleSetName: 'Web' }, 60_000, load), cache.read('facts', web, 0, load)];
+    expect(loads).toBe(1);
+    release('listing 1');
+    expect(await Promise.all(tabs)).toEqual(['listing 1', 'listing 1', 'listing 1']);
+    now = 59_000;
+    expect(await cache.read('facts', web, 60_000, load)).toBe('listing 1');
+    expect(loads).toBe(1);
+    const second = cache.read('facts', web, 10_000, load);
+    expect(loads).toBe(2); // older than the 10 s this reader accepts
+    release('listing 2');
+    expect(await second).toBe('listing 2');
+    now = 200_000;
+    const failing = (): Promise<string> => (loads++, Promise.reject(new Error('ResourceNotFound')));
+    await expect(cache.read('facts', web, 60_000, failing)).rejects.toThrow('ResourceNotFound');
+    now = 205_000;
+    await expect(cache.read('facts', web, 60_000, failing)).rejects.toThrow('ResourceNotFound');
+    expect(loads).toBe(3);
+    now = 211_000;
+    await expect(cache.read('facts', web, 60_000, failing)).rejects.toThrow('ResourceNotFound');
+    expect(loads).toBe(4);
+    expect(cache.stats).toEqual({ reads: 4, joined: 2, cached: 2 });
   });
 });

@@ -125,9 +125,11 @@ export function buildScaleSetView(options: {
   schedule?: ScaleSetDecision;
   running: RunningOrchestration[];
 }): FleetScaleSet {
+  // One index per run: at 10 scale sets × 1000 instances a search per instance would be 10 million steps.
+  const indexed = options.verdicts.map((run) => ({ run, byId: new Map(run.instances.map((i) => [i.instanceId, i])) }));
   const verdictOf = (instance: FleetInstanceFacts): Pick<FleetInstance, 'verdict' | 'reason' | 'verifiedAt' | 'verifiedBy'> => {
-    for (const run of options.verdicts) {
-      const v = run.instances.find((i) => i.instanceId === instance.instanceId);
+    for (const { run, byId } of indexed) {
+      const v = byId.get(instance.instanceId);
       if (v && verdictIsFor(v, instance)) return { verdict: v.verdict, reason: v.reason, verifiedAt: run.verifiedAt, verifiedBy: run.runId };
     }
     return { verdict: 'unverified', reason: 'not verified yet', verifiedAt: null, verifiedBy: null };

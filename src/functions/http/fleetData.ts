@@ -2,7 +2,10 @@
  * GET /api/fleet/data — the fleet page's JSON: every scale set friday-fleet has run something on
  * or has a schedule for, with what ARM says now (paged lists only), each instance's last verdict,
  * the schedule's next changes, recent runs with report links, and running orchestrations.
- * Answers are cached for a few seconds so open pages refreshing do not multiply ARM reads.
+ * ARM reads are shared: each scale set's listing is single-flight and kept for a minute while
+ * nothing changes (10 s while a run works on it; re-read once a run has finished since), so open
+ * tabs and refreshes never multiply ARM reads and never start a second concurrent listing; the
+ * whole answer is also shared for a few seconds.
  * Read-only viewers only (credentials.ts): anonymous at the host, checked here.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
@@ -11,7 +14,7 @@ import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
 import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
-import { armScaleSetReader, readingEachOnce } from '../../azure/scaleSetReads';
+import { armScaleSetReader, ScaleSetReadCache, type ScaleSetRef } from '../../azure/scaleSetReads';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
 import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
 import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
@@ -29,8 +32,30 @@ export interface FleetData {
 }
 
 const RUNS_SHOWN = 8;
-const CACHE_MS = 3000;
-let cache: { at: number; data: FleetData } | undefined;
+/** The whole answer is shared by the requests that come within this long of it. */
+const ANSWER_MS = 3000;
+/** A scale set's listing serves the page this long while nothing changes: at most one full listing per scale set per minute. */
+const IDLE_LISTING_MS = 60_000;
+/** …and this long while a run works on it (its progress is worth seeing). */
+const BUSY_LISTING_MS = 10_000;
+
+/** The process's shared reads of scale sets for the page (every tab, every refresh). */
+export const fleetReads = new ScaleSetReadCache();
+/** A run record never changes once written: its verdicts are read from Blob once per process (the newest few kept). */
+const verdictsByRecord = new Map<string, Promise<RunVerdicts | null>>();
+const VERDICTS_KEPT = 64;
+
+function recordVerdicts(settings: AppSettings, name: string): Promise<RunVerdicts | null> {
+  let kept = verdictsByRecord.get(name);
+  if (!kept) {
+    kept = readRunVerdicts(settings, name);
+    kept.catch(() => verdictsByRecord.delete(name));
+    verdictsByRecord.set(name, kept);
+    if (verdictsByRecord.size > VERDICTS_KEPT) verdictsByRecord.delete(verdictsByRecord.keys().next().value as string);
+  }
+  return kept;
+}
+let answer: { at: number; data: Promise<FleetData> } | undefined;
 
 /** The scale set a running orchestration works on, from its input (deployments carry a spec). */
 function scaleSetOfRun(input: unknown): { resourceGroup: string; name: string } | undefined {
@@ -54,16 +79,24 @@ async function recentRuns(settings: AppSettings, target: { resourceGroup: string
   return runs.filter((r) => r !== null);
 }
 
-export async function loadFleet(client: df.DurableClient, now: Date): Promise<FleetData> {
+export async function loadFleet(client: df.DurableClient, now: Date, options: { fresh?: boolean } = {}): Promise<FleetData> {
   const settings = loadSettings();
-  // A scheduled scale set's model serves both its schedule view and its facts: one GET per refresh.
-  const readScaleSet = readingEachOnce(armScaleSetReader(armClientsFor(settings)));
-  const [recorded, schedules, active] = await Promise.all([
+  const [recorded, active] = await Promise.all([
     listRecordedScaleSets(settings),
-    scheduleView({ at: now, client, readScaleSet }),
     client.getStatusBy({ runtimeStatus: [durable().OrchestrationRuntimeStatus.Running, durable().OrchestrationRuntimeStatus.Pending, durable().OrchestrationRuntimeStatus.ContinuedAsNew] }),
   ]);
   const running: RunningOrchestration[] = active.map((s) => ({ instanceId: s.instanceId, name: s.name, createdTime: new Date(s.createdTime).toISOString(), customStatus: s.customStatus }));
+  const lockIds = (t: ScaleSetRef): Set<string> => new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: t.resourceGroup, scaleSetName: t.scaleSetName })));
+  const busy = (t: ScaleSetRef): boolean => {
+    const ids = lockIds(t);
+    return running.some((r) => ids.has(r.instanceId));
+  };
+  const stale = new Set<string>();
+  const refKey = (t: ScaleSetRef): string => `${t.resourceGroup}/${t.scaleSetName}`.toLowerCase();
+  const maxAge = (t: ScaleSetRef): number => (options.fresh || stale.has(refKey(t)) ? 0 : busy(t) ? BUSY_LISTING_MS : IDLE_LISTING_MS);
+  // A scheduled scale set's model serves both its schedule view and its facts, through the shared cache.
+  const readScaleSet = fleetReads.modelReader(armScaleSetReader(armClientsFor(settings)), maxAge);
+  const schedules = await scheduleView({ at: now, client, readScaleSet });
   const key = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
   const targets = new Map<string, { resourceGroup: string; name: string }>();
   for (const s of schedules.scaleSets) targets.set(key(s.resourceGroup, s.name), { resourceGroup: s.resourceGroup, name: s.name });
@@ -75,13 +108,18 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   }
 
   const scaleSets = await mapWithLimit([...targets.values()], 4, async (target): Promise<FleetScaleSet> => {
-    const [facts, runs] = await Promise.all([
-      collectInstanceFactsWith({ resourceGroup: target.resourceGroup, scaleSetName: target.name }, { readScaleSet }).catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } })),
-      recentRuns(settings, target),
-    ]);
-    const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? readRunVerdicts(settings, name));
+    const ref: ScaleSetRef = { resourceGroup: target.resourceGroup, scaleSetName: target.name };
+    const runs = await recentRuns(settings, target);
+    // A run that finished after the kept listing was read changed what it shows: read again.
+    const listedAt = fleetReads.readAt('facts', ref);
+    const newest = runs[0]?.summary.finishedAt;
+    if (listedAt !== undefined && newest !== undefined && Date.parse(newest) >= listedAt) stale.add(refKey(ref));
+    const facts = await fleetReads
+      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet }), { failed: (f) => !f.ok })
+      .catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } }));
+    const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? recordVerdicts(settings, name));
     const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read });
-    const ids = new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: target.resourceGroup, scaleSetName: target.name })));
+    const ids = lockIds(ref);
     return buildScaleSetView({
       ...target,
       now: facts.ok
@@ -97,12 +135,22 @@ export async function loadFleet(client: df.DurableClient, now: Date): Promise<Fl
   return { generatedAt: now.toISOString(), scaleSets: scaleSets.sort((a, b) => key(a.resourceGroup, a.name).localeCompare(key(b.resourceGroup, b.name))), scheduleErrors: schedules.errors, evaluation: evaluation ? describeRunning(evaluation) : null };
 }
 
+/** The fleet answer: the one being built or built less than ANSWER_MS ago, or a new one (`fresh`: always new, nothing kept is used). */
+function fleetAnswer(client: df.DurableClient, nowMs: number, fresh: boolean): Promise<FleetData> {
+  if (answer && !fresh && nowMs - answer.at <= ANSWER_MS) return answer.data;
+  const entry = { at: nowMs, data: loadFleet(client, new Date(nowMs), { fresh }) };
+  answer = entry;
+  entry.data.catch(() => {
+    if (answer === entry) answer = undefined; // a failure is not shared beyond the requests already waiting
+  });
+  return entry.data;
+}
+
 export async function fleetData(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const viewer = fleetViewerAccess(request, loadSettings());
   if (!viewer.ok) return viewer.response;
-  const nowMs = Date.now();
-  if (!cache || nowMs - cache.at > CACHE_MS || request.query.get('fresh') === '1') cache = { at: nowMs, data: await loadFleet(durableClient(context), new Date(nowMs)) };
-  return { status: 200, jsonBody: cache.data, headers: { 'cache-control': 'no-store' } };
+  const data = await fleetAnswer(durableClient(context), Date.now(), request.query.get('fresh') === '1');
+  return { status: 200, jsonBody: data, headers: { 'cache-control': 'no-store' } };
 }
 
 app.http('fleetData', { route: 'fleet/data', methods: ['GET'], authLevel: 'anonymous', extraInputs: [durableClientInput], handler: fleetData });
