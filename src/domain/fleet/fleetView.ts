@@ -40,6 +40,19 @@ export interface FleetInstance extends FleetInstanceFacts {
   verifiedBy: string | null;
 }
 
+export interface FleetGoneInstance {
+  instanceId: string;
+  computerName: string;
+  zone: string | null;
+  privateIp: string | null;
+  lastVerdict: 'pass' | 'fail';
+  reason: string;
+  verifiedAt: string | null;
+}
+
+/** At most this many gone instances are listed (the total is always given). */
+const GONE_LISTED = 500;
+
 export interface FleetScaleSet {
   resourceGroup: string;
   name: string;
@@ -52,7 +65,12 @@ export interface FleetScaleSet {
   frontEndUrl: string | null;
   publicFrontEndUrl: string | null;
   instances: FleetInstance[];
-  totals: { instances: number; passed: number; failed: number; unverified: number };
+  /**
+   * Instances the newest verdicts know that ARM no longer lists (removed or replaced since their
+   * last verification, and no run has verified the scale set since): they need a look.
+   */
+  gone: FleetGoneInstance[];
+  totals: { instances: number; passed: number; failed: number; unverified: number; gone: number };
   schedule: { timeZone: string; desired: ScaleSetDecision['desired']; action: ScaleSetDecision['action']; reason: string; nextChanges: ScaleSetDecision['nextChanges'] } | null;
   runs: Array<{ runId: string; kind: RunKind; runtimeStatus: string; outcome: string; summary: string; startedAt: string; finishedAt: string; durationMs: number; reportUrl: string }>;
   running: Array<{ instanceId: string; kind: string; startedAt: string; step: string; message: string; done: number | null; total: number | null }>;
@@ -138,6 +156,20 @@ export function buildScaleSetView(options: {
   const creating = options.running.some((r) => r.name === 'deployTier');
   const instances = (current?.instances ?? []).map((i) => ({ ...i, ...verdictOf(i) }));
   const count = (v: FleetInstance['verdict']): number => instances.filter((i) => i.verdict === v).length;
+  const gone: FleetGoneInstance[] = [];
+  if (current) {
+    const listed = new Map(current.instances.map((i) => [i.instanceId, i]));
+    const seen = new Set<string>();
+    for (const { run } of indexed) {
+      for (const v of run.instances) {
+        if (seen.has(v.instanceId)) continue;
+        seen.add(v.instanceId);
+        const now = listed.get(v.instanceId);
+        if (now && verdictIsFor(v, now)) continue;
+        gone.push({ instanceId: v.instanceId, computerName: v.computerName, zone: v.zone ?? null, privateIp: v.privateIp ?? null, lastVerdict: v.verdict, reason: v.reason, verifiedAt: run.verifiedAt });
+      }
+    }
+  }
   return {
     resourceGroup: options.resourceGroup,
     name: options.name,
@@ -150,7 +182,8 @@ export function buildScaleSetView(options: {
     frontEndUrl: current?.frontEndUrl ?? null,
     publicFrontEndUrl: current?.publicFrontEndUrl ?? null,
     instances,
-    totals: { instances: instances.length, passed: count('pass'), failed: count('fail'), unverified: count('unverified') },
+    gone: gone.slice(0, GONE_LISTED),
+    totals: { instances: instances.length, passed: count('pass'), failed: count('fail'), unverified: count('unverified'), gone: gone.length },
     schedule: options.schedule
       ? { timeZone: options.schedule.timeZone, desired: options.schedule.desired, action: options.schedule.action, reason: options.schedule.reason, nextChanges: options.schedule.nextChanges }
       : null,

@@ -43,13 +43,29 @@ describe('fleet view', () => {
       running: [],
     });
     expect(view.instances.map((i) => `${i.instanceId}:${i.verdict}:${i.verifiedBy ?? '-'}`)).toEqual(['0:pass:deploy', '1:fail:verify', '2:unverified:-']);
-    expect(view.totals).toEqual({ instances: 3, passed: 1, failed: 1, unverified: 1 });
+    expect(view.totals).toEqual({ instances: 3, passed: 1, failed: 1, unverified: 1, gone: 0 });
+    expect(view.gone).toEqual([]);
     expect(view.runs.map((r) => r.kind)).toEqual(['verify', 'deploy']);
   });
 
   it('does not give a recreated scale set\'s instance the verdict of another machine with the same id', () => {
     const view = buildScaleSetView({ ...scaleSet, now: { vmSize: 'x', capacity: 1, upgradePolicy: 'Manual', zones: [], frontEndUrl: null, publicFrontEndUrl: null, instances: [instance('0', 'web000000')] }, ...history([older]), running: [] });
     expect(view.instances[0]?.verdict).toBe('unverified');
+  });
+
+  it('lists as gone the instances the newest verdicts know that ARM no longer lists (removed, or replaced by another machine with the id)', () => {
+    const view = buildScaleSetView({
+      ...scaleSet,
+      now: { vmSize: 'x', capacity: 2, upgradePolicy: 'Manual', zones: ['1'], frontEndUrl: null, publicFrontEndUrl: null, instances: [instance('0', 'friday000000'), instance('2', 'friday000002')] },
+      ...history([newer, older]),
+      running: [],
+    });
+    // 1 was last judged by the newer run (fail), and is not listed any more.
+    expect(view.gone).toEqual([{ instanceId: '1', computerName: 'friday000001', zone: null, privateIp: null, lastVerdict: 'fail', reason: 'page: HTTP 500', verifiedAt: newer.verifiedAt }]);
+    expect(view.totals.gone).toBe(1);
+    const replaced = buildScaleSetView({ ...scaleSet, now: { vmSize: 'x', capacity: 1, upgradePolicy: 'Manual', zones: [], frontEndUrl: null, publicFrontEndUrl: null, instances: [instance('0', 'web000000')] }, ...history([older]), running: [] });
+    expect(replaced.gone.map((g) => g.computerName)).toEqual(['friday000000', 'friday000001']);
+    expect(buildScaleSetView({ ...scaleSet, now: { error: 'x' }, ...history([older]), running: [] }).gone).toEqual([]);
   });
 
   it('shows a scale set ARM cannot read, and running work with its progress', () => {
