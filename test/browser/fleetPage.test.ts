@@ -82,16 +82,19 @@ describe('fleet page', () => {
     await page.click('#key-form button[type="submit"]');
     const section = page.locator('section[data-scaleset="vmss-friday"]');
     await section.waitFor({ timeout: 15_000 });
-    const rows = section.locator('tr[data-instance]');
-    await expect.poll(() => rows.count()).toBe(3);
+    // Every instance is a cell of the picture; only the broken one is a row (it needs attention).
+    const cells = section.locator('[data-cell]');
+    await expect.poll(() => cells.count()).toBe(3);
+    expect(await section.locator('tr[data-instance]').count()).toBe(1);
+    expect(await section.locator('[data-cell][data-instance="1"]').getAttribute('data-verdict')).toBe('fail');
     const broken = section.locator('tr[data-instance="1"]');
     expect(await broken.getAttribute('data-verdict')).toBe('fail');
     expect(await broken.locator('.badge').textContent()).toBe('fail');
     expect(await broken.locator('td.reason').textContent()).toBe('page: HTTP 500');
     for (const id of ['0', '2']) {
-      const row = section.locator(`tr[data-instance="${id}"]`);
-      expect(await row.getAttribute('data-verdict')).toBe('pass');
-      expect(await row.textContent()).toMatch(/friday00000[02]/);
+      const cell = section.locator(`[data-cell][data-instance="${id}"]`);
+      expect(await cell.getAttribute('data-verdict')).toBe('pass');
+      expect(await cell.getAttribute('title')).toMatch(/^FRIDAY00000[02] \(instance \d\) — pass/i);
     }
     const text = (await section.textContent()) ?? '';
     expect(text).toContain('Standard_D2s_v5');
@@ -131,8 +134,9 @@ describe('fleet page', () => {
     await runToEnd(cloud, 'scalesets/vmss-friday/verify', { resourceGroup: RG });
     await new Promise((r) => setTimeout(r, 3100)); // past the data endpoint's short cache
     await page.click('#refresh');
-    const row = page.locator('section[data-scaleset="vmss-friday"] tr[data-instance="1"]');
-    await expect.poll(() => row.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    const cell = page.locator('section[data-scaleset="vmss-friday"] [data-cell][data-instance="1"]');
+    await expect.poll(() => cell.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    expect(await page.locator('section[data-scaleset="vmss-friday"] tr[data-instance]').count()).toBe(0); // nothing needs attention
     expect(await page.evaluate('window.marker')).toBe('same document');
     expect(await page.locator('#status').textContent()).toMatch(/^Updated /);
   }, 30_000);

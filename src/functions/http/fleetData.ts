@@ -14,7 +14,7 @@ import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
 import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
-import { armScaleSetReader, ScaleSetReadCache, type ScaleSetRef } from '../../azure/scaleSetReads';
+import { armScaleSetReader, readingEachOnce, ScaleSetReadCache, type ScaleSetRef } from '../../azure/scaleSetReads';
 import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
 import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
 import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
@@ -94,8 +94,13 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
   const stale = new Set<string>();
   const refKey = (t: ScaleSetRef): string => `${t.resourceGroup}/${t.scaleSetName}`.toLowerCase();
   const maxAge = (t: ScaleSetRef): number => (options.fresh || stale.has(refKey(t)) ? 0 : busy(t) ? BUSY_LISTING_MS : IDLE_LISTING_MS);
-  // A scheduled scale set's model serves both its schedule view and its facts, through the shared cache.
-  const readScaleSet = fleetReads.modelReader(armScaleSetReader(armClientsFor(settings)), maxAge);
+  // A scheduled scale set's model serves both its schedule view and its facts (one read per answer
+  // at most), through the shared cache.
+  const armRead = armScaleSetReader(armClientsFor(settings));
+  const readScaleSet = readingEachOnce(fleetReads.modelReader(armRead, maxAge));
+  // Once a run has finished since the kept listing, the model is read again with it (the schedule
+  // view may have been given the kept one).
+  const readScaleSetAgain = fleetReads.modelReader(armRead, () => 0);
   const schedules = await scheduleView({ at: now, client, readScaleSet });
   const key = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
   const targets = new Map<string, { resourceGroup: string; name: string }>();
@@ -115,7 +120,7 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
     const newest = runs[0]?.summary.finishedAt;
     if (listedAt !== undefined && newest !== undefined && Date.parse(newest) >= listedAt) stale.add(refKey(ref));
     const facts = await fleetReads
-      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet }), { failed: (f) => !f.ok })
+      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet: stale.has(refKey(ref)) && !options.fresh ? readScaleSetAgain : readScaleSet }), { failed: (f) => !f.ok })
       .catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } }));
     const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? recordVerdicts(settings, name));
     const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read });

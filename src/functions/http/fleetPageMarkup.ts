@@ -7,6 +7,12 @@
  * authentication (`auth` = appService), the session cookie does the same job and no key is asked.
  * Data is rendered with textContent only (never parsed as HTML). The nonce lets the
  * Content-Security-Policy allow exactly this inline script and style.
+ *
+ * It must read at a glance at 10 scale sets × 1000 instances: each scale set is a picture — one
+ * small cell per instance coloured by verdict, grouped by zone, details on hover, focus or tap —
+ * and only what needs attention (failing, unverified, gone) is listed as rows, with a filter; the
+ * schedule's next 7 days are a capacity and VM-size chart (inline SVG built with DOM calls), with
+ * the same changes as a list for screen readers.
  */
 export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key'): string {
   return `<!doctype html>
@@ -51,6 +57,27 @@ export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key')
   section#report { border: 1px solid var(--line); border-radius: 8px; margin: 1rem 1.2rem; padding: .8rem 1rem; }
   section#report pre { max-height: 32rem; overflow: auto; background: var(--panel); padding: .6rem; font-size: .82rem; }
   [hidden] { display: none !important; }
+  .legend { display: flex; flex-wrap: wrap; gap: .2rem 1rem; align-items: center; margin: .3rem 0; font-size: .88rem; }
+  .legend span::before { content: ""; display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
+  .legend .k-pass::before, .cell.v-pass { background: #2da44e; }
+  .legend .k-fail::before, .cell.v-fail { background: #cf222e; }
+  .legend .k-unverified::before, .cell.v-unverified { background: #d4a72c; }
+  .legend .k-gone::before { background: #fff; border: 2px dashed #6e7781; }
+  .zones { display: flex; flex-wrap: wrap; gap: .6rem 1.2rem; align-items: flex-start; }
+  .zone { flex: 1 1 260px; min-width: 0; }
+  .zone h4 { font-size: .82rem; font-weight: 600; color: var(--muted); margin: .2rem 0; }
+  .cells { display: flex; flex-wrap: wrap; gap: 2px; }
+  .cell { width: 10px; height: 10px; border-radius: 2px; cursor: pointer; }
+  .cell.v-fail { outline: 1px solid #82071e; }
+  .cell.off { opacity: .45; }
+  .cell.selected { outline: 2px solid #0969da; outline-offset: 1px; }
+  .detail { min-height: 1.5rem; margin: .35rem 0; padding: .3rem .5rem; background: var(--panel); border-radius: 6px; font-size: .88rem; }
+  .filters { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; margin: .3rem 0; font-size: .9rem; }
+  .filters input, .filters select { font: inherit; padding: .15rem .4rem; }
+  .verdict-gone { color: #57606a; background: #eaeef2; }
+  svg.chart { width: 100%; max-width: 760px; height: auto; display: block; }
+  svg.chart text { font: 11px system-ui, sans-serif; fill: #4b5563; }
+  details.changes summary { cursor: pointer; color: var(--muted); font-size: .88rem; }
 </style>
 </head>
 <body data-auth="${auth}">
@@ -121,6 +148,169 @@ export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key')
   }
   function fact(label, value) { return el('div', null, [el('dt', { text: label }), el('dd', { text: value })]); }
 
+  var SVG = 'http://www.w3.org/2000/svg';
+  var ATTENTION_ROWS = 200;
+  /** Each scale set's attention filter, kept across refreshes. */
+  var filters = {};
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function describeInstance(i) {
+    return i.computerName + ' (instance ' + i.instanceId + ') — ' + i.verdict + (i.reason ? ': ' + i.reason : '') +
+      ' · zone ' + (i.zone || '—') + ' · ' + (i.privateIp || 'no IP') + ' · ' + i.vmSize + ' · ' + (i.powerState || 'power state unknown') + ' · last verified ' + when(i.verifiedAt);
+  }
+
+  /** One small cell per instance, coloured by verdict, grouped by zone; details on hover, focus or tap. */
+  function renderPicture(s) {
+    var wrap = el('div', { className: 'picture' });
+    var t = s.totals;
+    wrap.appendChild(el('div', { className: 'legend', 'aria-hidden': 'true' }, [
+      el('span', { className: 'k-pass', text: t.passed + ' pass' }), el('span', { className: 'k-fail', text: t.failed + ' fail' }),
+      el('span', { className: 'k-unverified', text: t.unverified + ' unverified' }), el('span', { className: 'k-gone', text: (t.gone || 0) + ' gone' })
+    ]));
+    var zones = {};
+    s.instances.forEach(function (i) { var z = i.zone || ''; (zones[z] = zones[z] || []).push(i); });
+    var byId = {};
+    var holder = el('div', { className: 'zones', role: 'img', 'aria-label': s.name + ': ' + t.instances + ' instances, ' + t.passed + ' pass, ' + t.failed + ' fail, ' + t.unverified + ' unverified' + (t.gone ? ', ' + t.gone + ' gone' : '') + '. Instances that need attention are listed below.' });
+    Object.keys(zones).sort().forEach(function (z) {
+      var list = zones[z];
+      var cells = el('div', { className: 'cells' });
+      var fragment = document.createDocumentFragment();
+      list.forEach(function (i) {
+        byId[i.instanceId] = i;
+        var cell = document.createElement('span');
+        cell.className = 'cell v-' + i.verdict + (i.powerState && i.powerState !== 'PowerState/running' ? ' off' : '');
+        cell.setAttribute('data-cell', '');
+        cell.setAttribute('data-instance', i.instanceId);
+        cell.setAttribute('data-verdict', i.verdict);
+        cell.title = describeInstance(i);
+        fragment.appendChild(cell);
+      });
+      cells.appendChild(fragment);
+      var pass = list.filter(function (i) { return i.verdict === 'pass'; }).length;
+      holder.appendChild(el('div', { className: 'zone', 'data-zone': z || 'none' }, [el('h4', { text: (z ? 'Zone ' + z : 'No zone') + ' · ' + list.length + ' instances · ' + pass + ' pass' }), cells]));
+    });
+    if (!s.instances.length) holder.appendChild(el('p', { className: 'muted', text: 'No instances.' }));
+    var detail = el('div', { className: 'detail', role: 'status', 'aria-live': 'polite', text: s.instances.length ? 'Point at or tap an instance for its details.' : '' });
+    var selected = null;
+    function show(target, pin) {
+      var cell = target && target.closest ? target.closest('[data-cell]') : null;
+      if (!cell) return;
+      var i = byId[cell.getAttribute('data-instance')];
+      if (!i) return;
+      if (pin) { if (selected) selected.classList.remove('selected'); selected = cell; cell.classList.add('selected'); }
+      detail.textContent = describeInstance(i);
+    }
+    holder.addEventListener('mouseover', function (e) { show(e.target, false); });
+    holder.addEventListener('click', function (e) { show(e.target, true); });
+    wrap.appendChild(holder);
+    wrap.appendChild(detail);
+    return wrap;
+  }
+
+  /** Rows only for what needs attention: failing, unverified and gone instances, with a filter. */
+  function renderAttention(s) {
+    var rows = s.instances.filter(function (i) { return i.verdict !== 'pass'; }).map(function (i) {
+      return { id: i.instanceId, state: i.verdict, cells: [i.computerName, i.instanceId, i.zone || '—', i.privateIp || '—', i.vmSize, i.verdict, i.reason, when(i.verifiedAt)] };
+    }).concat((s.gone || []).map(function (g) {
+      return { id: g.instanceId, state: 'gone', cells: [g.computerName, g.instanceId, g.zone || '—', g.privateIp || '—', '—', 'gone', 'no longer listed by ARM; last verdict ' + g.lastVerdict + (g.reason ? ' (' + g.reason + ')' : ''), when(g.verifiedAt)] };
+    }));
+    var box = el('div', { className: 'attention' });
+    var id = 'att-' + (s.resourceGroup + '-' + s.name).replace(/[^a-zA-Z0-9-]/g, '-');
+    var kind = el('select', { id: id + '-kind', 'aria-label': 'Show' }, [['', 'All that need attention'], ['fail', 'Failing'], ['unverified', 'Unverified'], ['gone', 'Gone']].map(function (o) { return el('option', { value: o[0], text: o[1] }); }));
+    var text = el('input', { id: id + '-text', type: 'search', placeholder: 'name, IP, zone or reason', 'aria-label': 'Filter by name, IP, zone or reason' });
+    var note = el('span', { className: 'muted' });
+    box.appendChild(el('div', { className: 'filters' }, [el('label', { for: id + '-kind', text: 'Show' }), kind, text, note]));
+    var tbody = el('tbody');
+    var caption = el('caption');
+    box.appendChild(el('table', { 'data-table': 'attention' }, [caption, el('thead', null, [el('tr', null, ['Computer name', 'Instance', 'Zone', 'IP', 'Size', 'State', 'Reason', 'Last verified'].map(function (h) { return el('th', { scope: 'col', text: h }); }))]), tbody]));
+    function fill() {
+      var want = kind.value;
+      var needle = text.value.trim().toLowerCase();
+      var shown = rows.filter(function (r) { return (!want || r.state === want) && (!needle || r.cells.join(' ').toLowerCase().indexOf(needle) >= 0); });
+      tbody.textContent = '';
+      var fragment = document.createDocumentFragment();
+      shown.slice(0, ATTENTION_ROWS).forEach(function (r) {
+        fragment.appendChild(el('tr', { 'data-instance': r.id, 'data-verdict': r.state }, r.cells.map(function (c, n) {
+          return n === 5 ? el('td', null, [el('span', { className: 'badge verdict-' + r.state, text: c })]) : el('td', { className: n === 6 ? 'reason' : '', text: c });
+        })));
+      });
+      tbody.appendChild(fragment);
+      caption.textContent = rows.length ? 'Instances of ' + s.name + ' that need attention: ' + shown.length + ' of ' + rows.length + ' shown' : 'Nothing in ' + s.name + ' needs attention: every instance passed its last verification.';
+      note.textContent = shown.length > ATTENTION_ROWS ? 'first ' + ATTENTION_ROWS + ' of ' + shown.length + ' — narrow the filter' : '';
+    }
+    var kept = filters[id] || { kind: '', text: '' };
+    kind.value = kept.kind;
+    text.value = kept.text;
+    function keep() { filters[id] = { kind: kind.value, text: text.value }; fill(); }
+    kind.addEventListener('change', keep);
+    text.addEventListener('input', keep);
+    fill();
+    return box;
+  }
+
+  /** The schedule's next 7 days: capacity as a step line and the VM size as a band, in the scale set's time zone. */
+  function renderScheduleChart(s) {
+    var sched = s.schedule;
+    var start = Date.parse(sched.nextChanges.length ? sched.nextChanges[0].at : new Date().toISOString());
+    start = Math.min(start, Date.now());
+    var end = start + 7 * 86400000;
+    var steps = [{ at: start, capacity: sched.desired.capacity !== undefined ? sched.desired.capacity : s.capacity, vmSize: sched.desired.vmSize || s.vmSize }];
+    sched.nextChanges.forEach(function (c) {
+      var prev = steps[steps.length - 1];
+      var at = Date.parse(c.at);
+      if (at < start || at > end) return;
+      steps.push({ at: at, capacity: c.to.capacity !== undefined ? c.to.capacity : prev.capacity, vmSize: c.to.vmSize || prev.vmSize });
+    });
+    var W = 760, H = 212, L = 36, R = 8, T = 10, plotH = 110, bandY = T + plotH + 22, bandH = 16;
+    var max = Math.max(1, Math.max.apply(null, steps.map(function (p) { return p.capacity || 0; })));
+    var x = function (t) { return L + ((t - start) / (end - start)) * (W - L - R); };
+    var y = function (c) { return T + plotH - ((c || 0) / max) * plotH; };
+    var chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Capacity and VM size over the next 7 days in ' + sched.timeZone + ': ' + steps.map(function (p) { return localTime(new Date(p.at).toISOString(), sched.timeZone) + ' ' + target(p); }).join('; ') });
+    [0, Math.round(max / 2), max].forEach(function (v) {
+      chart.appendChild(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#d0d7de', 'stroke-width': 1 }));
+      chart.appendChild(svg('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
+    });
+    for (var d = 0; d <= 7; d++) {
+      var t = start + d * 86400000;
+      chart.appendChild(svg('line', { x1: x(t), x2: x(t), y1: T, y2: bandY + bandH, stroke: '#eaeef2', 'stroke-width': 1 }));
+      if (d < 7) chart.appendChild(svg('text', { x: x(t) + 3, y: bandY + bandH + 14 }, new Date(t).toLocaleDateString([], { timeZone: sched.timeZone, weekday: 'short', day: 'numeric' })));
+    }
+    var path = '';
+    var sizes = {};
+    var palette = ['#0969da', '#8250df', '#bf3989', '#1a7f37', '#9a6700', '#cf222e'];
+    steps.forEach(function (p, n) {
+      var x1 = x(p.at), x2 = x(n + 1 < steps.length ? steps[n + 1].at : end);
+      path += (n === 0 ? 'M' + x1 + ' ' + y(p.capacity) : ' L' + x1 + ' ' + y(p.capacity)) + ' L' + x2 + ' ' + y(p.capacity);
+      if (!(p.vmSize in sizes)) sizes[p.vmSize] = palette[Object.keys(sizes).length % palette.length];
+      var band = svg('rect', { x: x1, y: bandY, width: Math.max(1, x2 - x1), height: bandH, fill: sizes[p.vmSize], opacity: 0.75 });
+      band.appendChild(svg('title', {}, p.vmSize + ' from ' + localTime(new Date(p.at).toISOString(), sched.timeZone)));
+      chart.appendChild(band);
+      if (x2 - x1 > 70) chart.appendChild(svg('text', { x: x1 + 4, y: bandY + 12, fill: '#fff' }, p.vmSize || ''));
+      var dot = svg('circle', { cx: x1, cy: y(p.capacity), r: 3, fill: '#0969da' });
+      dot.appendChild(svg('title', {}, localTime(new Date(p.at).toISOString(), sched.timeZone) + ' → ' + target(p)));
+      chart.appendChild(dot);
+    });
+    chart.appendChild(svg('path', { d: path, fill: 'none', stroke: '#0969da', 'stroke-width': 2 }));
+    chart.appendChild(svg('text', { x: L, y: T + 2 }, 'instances'));
+    // Which colour is which VM size.
+    var lx = L;
+    Object.keys(sizes).forEach(function (size) {
+      chart.appendChild(svg('rect', { x: lx, y: H - 13, width: 10, height: 10, fill: sizes[size], opacity: 0.75 }));
+      chart.appendChild(svg('text', { x: lx + 14, y: H - 4 }, size === 'null' ? 'size unknown' : size));
+      lx += 24 + size.length * 6.5;
+    });
+    var box = el('div', { className: 'schedule-chart' }, [chart]);
+    var items = sched.nextChanges.map(function (c) { return el('li', null, [el('time', { datetime: c.localTime, text: localTime(c.at, sched.timeZone) }), ' → ' + target(c.to) + ' — ' + c.reason]); });
+    box.appendChild(items.length
+      ? el('details', { className: 'changes' }, [el('summary', { text: items.length + ' change(s) in the next 7 days (' + sched.timeZone + ')' }), el('ol', { className: 'timeline', 'aria-label': 'Next schedule changes in ' + sched.timeZone }, items)])
+      : el('p', { className: 'muted', text: 'No change in the next 7 days.' }));
+    return box;
+  }
+
   function renderScaleSet(s) {
     var id = 'ss-' + (s.resourceGroup + '-' + s.name).replace(/[^a-zA-Z0-9-]/g, '-');
     var section = el('section', { className: 'scaleset', 'aria-labelledby': id, 'data-scaleset': s.name });
@@ -129,18 +319,15 @@ export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key')
     var facts = el('dl', { className: 'facts' }, [
       fact('Size', s.vmSize || '—'), fact('Capacity', s.capacity === null ? '—' : String(s.capacity)), fact('Upgrade policy', s.upgradePolicy || '—'),
       fact('Zones', s.zones.length ? s.zones.join(', ') : 'none'),
-      fact('Verified', s.totals.passed + ' pass · ' + s.totals.failed + ' fail · ' + s.totals.unverified + ' unverified')
+      fact('Verified', s.totals.passed + ' pass · ' + s.totals.failed + ' fail · ' + s.totals.unverified + ' unverified' + (s.totals.gone ? ' · ' + s.totals.gone + ' gone' : ''))
     ]);
     if (s.frontEndUrl) facts.appendChild(el('div', null, [el('dt', { text: 'Front end' }), el('dd', null, [el('a', { href: s.frontEndUrl, target: '_blank', rel: 'noopener noreferrer', text: s.publicFrontEndUrl || s.frontEndUrl })])]));
     section.appendChild(facts);
 
     section.appendChild(el('h3', { text: 'Instances' }));
-    section.appendChild(table('Instances of ' + s.name + ' and their last verdict', ['Computer name', 'Instance', 'Zone', 'IP', 'Size', 'Verdict', 'Reason', 'Last verified'], s.instances.map(function (i) {
-      return el('tr', { 'data-instance': i.instanceId, 'data-verdict': i.verdict }, [
-        el('td', { text: i.computerName }), el('td', { text: i.instanceId }), el('td', { text: i.zone || '—' }), el('td', { text: i.privateIp || '—' }), el('td', { text: i.vmSize }),
-        el('td', null, [el('span', { className: 'badge verdict-' + i.verdict, text: i.verdict })]), el('td', { className: 'reason', text: i.reason }), el('td', { text: when(i.verifiedAt) })
-      ]);
-    })));
+    section.appendChild(renderPicture(s));
+    section.appendChild(el('h3', { text: 'Needs attention' }));
+    section.appendChild(renderAttention(s));
 
     var grid = el('div', { className: 'grid' });
     var sched = el('div');
@@ -149,8 +336,7 @@ export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key')
     else {
       var pending = s.schedule.action === 'change' ? ' — differs from now: the next evaluation changes it' : s.schedule.action === 'error' ? ' — cannot be applied: ' + s.schedule.reason : '';
       sched.appendChild(el('p', { text: 'Wanted now: ' + (target(s.schedule.desired) || 'no opinion') + ' (' + s.schedule.desired.reason + ')' + pending }));
-      var items = s.schedule.nextChanges.map(function (c) { return el('li', null, [el('time', { datetime: c.localTime, text: localTime(c.at, s.schedule.timeZone) }), ' → ' + target(c.to) + ' — ' + c.reason]); });
-      sched.appendChild(items.length ? el('ol', { className: 'timeline', 'aria-label': 'Next schedule changes in ' + s.schedule.timeZone }, items) : el('p', { className: 'muted', text: 'No change in the next 7 days.' }));
+      sched.appendChild(renderScheduleChart(s));
     }
     grid.appendChild(sched);
     var run = el('div');
@@ -172,11 +358,14 @@ export function fleetPageHtml(nonce: string, auth: 'key' | 'appService' = 'key')
   }
 
   function render(data) {
+    // A refresh rebuilds the page: the control that had focus (a filter) gets it back.
+    var focused = document.activeElement && main.contains(document.activeElement) ? document.activeElement.id : '';
     main.textContent = '';
     if (data.scheduleErrors.length) main.appendChild(el('p', { className: 'verdict-fail', role: 'alert', text: 'Schedule document invalid: ' + data.scheduleErrors.join('; ') }));
     if (!data.scaleSets.length) main.appendChild(el('p', { text: 'No scale sets yet: deploy one (POST /api/deployments).' }));
     data.scaleSets.forEach(function (s) { main.appendChild(renderScaleSet(s)); });
     main.setAttribute('aria-busy', 'false');
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 
   function load() {
