@@ -65,6 +65,14 @@ param schedulesBlobName string = 'schedules.json'
 @description('Client id of the Entra ID app registration that signs fleet page viewers in (App Service authentication); empty: no sign-in, the page then needs a viewer key (README, "Fleet page").')
 param fleetAuthClientId string = ''
 
+@allowed(['azureStorage', 'durableTaskScheduler'])
+@description('Durable backend: the app\'s storage account (queues, tables, blobs), or the Durable Task Scheduler — see docs/durable-backend.md for when to choose which.')
+param durableBackend string = 'azureStorage'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU (durableBackend = durableTaskScheduler).')
+param durableTaskSchedulerSku string = 'Consumption'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, application: 'friday-fleet' }
 var scriptsContainerName = 'friday-scripts'
@@ -194,6 +202,32 @@ var appSettings = {
   FRIDAY_FLEET_VIEWER_ROLE: 'Fleet.Viewer'
 }
 
+module durableScheduler 'app/durable-task-scheduler.bicep' = if (durableBackend == 'durableTaskScheduler') {
+  name: 'durable-task-scheduler'
+  params: {
+    name: 'dts-friday-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: durableTaskSchedulerSku
+    taskHubName: 'fridayfleet'
+    principalId: identity.outputs.principalId
+  }
+}
+
+// With the Durable Task Scheduler, host.json's durable storage provider and extension bundle are
+// overridden through app settings (AzureFunctionsJobHost__… overrides the host.json value of the
+// same path), so host.json and the local runner stay as they are. The connection is identity-based:
+// Endpoint + Authentication=ManagedIdentity + the app identity's ClientID, no secret. The bundle:
+// non-.NET apps get the azureManaged provider from extension bundle 4.29.0 on
+// (microsoft/vscode-azurefunctions#4394: preview bundle [4.29.0, 5.0.0)).
+var durableSchedulerSettings = durableBackend == 'durableTaskScheduler' ? {
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableScheduler!.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  AzureFunctionsJobHost__extensionBundle__id: 'Microsoft.Azure.Functions.ExtensionBundle.Preview'
+  AzureFunctionsJobHost__extensionBundle__version: '[4.29.0, 5.0.0)'
+} : {}
+
 module functionApp 'app/functionapp.bicep' = {
   name: 'functionapp'
   params: {
@@ -205,7 +239,7 @@ module functionApp 'app/functionapp.bicep' = {
     identityClientId: identity.outputs.clientId
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
-    appSettings: appSettings
+    appSettings: union(appSettings, durableSchedulerSettings)
     integrationSubnetId: network.outputs.integrationSubnetId
   }
 }
