@@ -7,6 +7,7 @@
  * Sources are listed per figure in local/emulator/README.md ("Azure time"). Where Microsoft
  * publishes no number the figure is a typical observed one and says so there.
  */
+import { AZURE_LIST_PAGE_LATENCY } from './armLatency';
 import type { EmulatorTiming } from './contract';
 
 const SECOND = 1000;
@@ -28,6 +29,8 @@ export const AZURE_TIMING: Readonly<Required<EmulatorTiming>> = Object.freeze({
   healthProbeIntervalMs: 0,
   // How long ARM asks a poller to wait between status polls.
   operationRetryAfterSeconds: 10,
+  // ARM answering one page of a list (VMs with instance views, NICs): core/armLatency.ts.
+  ...AZURE_LIST_PAGE_LATENCY,
 });
 
 /**
