@@ -17,9 +17,17 @@
  *   4. event → verdict overhead for a new instance, over its own readiness
  *   5. cold start of the app entry / a bare @azure/functions hello-world
  *   6. 429s on the wire, and 429s that reached the orchestration (failed activity attempts)
+ *   7. fleet scale (bench/fleetScale.ts): verification against ARM's paging with Azure's list-page
+ *      latency, 10 scale sets × 1000 at once under Compute's read budget, steady-state ARM reads
+ *      with the fleet page open in 5 tabs, a fleet page refresh at 10 000 instances, runner heap
+ *      per instance
+ * Phases 1–6 keep ARM's list pages instant (as in earlier runs, so their figures compare: they
+ * measure the probes, which in Azure hide under the paging); phase 7 gives them Azure's latency.
+ * Every phase starts with a fresh Compute budget (the emulator's default policies, as Azure
+ * reports them): phases are separate measurements. The machine's cores go with every figure.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAzurite } from '../local/azurite';
 import { localAppSettings } from '../local/cli/localCloud';
@@ -31,6 +39,7 @@ import { createAddressResolver } from '../src/azure/addressResolver';
 import { probeAll } from '../src/azure/prober';
 import { measureColdStart } from './coldStart';
 import { measureCpu } from './cpuTime';
+import { buildFleet, heapAfterGc, measureFleet, measureFleetData, measurePagedLatency, measureSteadyState, steadyWindowSec } from './fleetScale';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PAGE_SIZE = 100;
@@ -40,6 +49,13 @@ const PAGE_JITTER_MS = Number(process.env.BENCH_PAGE_JITTER_MS ?? T_PROBE_MS / 4
 const VERIFY_RUNS = Number(process.env.BENCH_VERIFY_RUNS ?? 5);
 const WARMUP_RUNS = Number(process.env.BENCH_WARMUP_RUNS ?? 3);
 const PROBE_CONCURRENCY = Number(process.env.BENCH_PROBE_CONCURRENCY ?? 50);
+/** Fleet phase: this many scale sets of this many instances (issue 20: 10 × 1000). */
+const FLEET_SCALE_SETS = Number(process.env.BENCH_FLEET_SCALE_SETS ?? 10);
+const FLEET_INSTANCES = Number(process.env.BENCH_FLEET_INSTANCES ?? 1000);
+/** Steady state: tabs of the fleet page, and how long each tab count is watched (s). */
+const STEADY_TABS = 5;
+const STEADY_WINDOW_SEC = process.env.BENCH_STEADY_WINDOW_SEC ? Number(process.env.BENCH_STEADY_WINDOW_SEC) : undefined;
+const SCHEDULES_BLOB = 'bench-schedules.json';
 
 interface VerifyFigures {
   n: number;
@@ -152,6 +168,7 @@ async function benchScaleSet(cloud: BenchCloud, n: number): Promise<{ rg: string
 
 async function measureVerify(cloud: BenchCloud, n: number, scaleSet: { rg: string; targets: ProbeTargets }): Promise<VerifyFigures> {
   const { rg, targets } = scaleSet;
+  await admin(cloud, '/reset', { method: 'POST' }); // a fresh Compute budget for each phase
   for (let i = 0; i < WARMUP_RUNS; i++) await verifyOnce(cloud, rg, n); // not counted
   const runs: OneVerification[] = [];
   const floors: number[] = [];
@@ -232,16 +249,17 @@ async function startBenchCloud(dataDir: string): Promise<BenchCloud> {
     startEmulatorProcess({
       stateDir: path.join(dataDir, 'emulator'),
       config: {
-        timing: { pageLatencyMs: T_PROBE_MS, pageLatencyJitterMs: PAGE_JITTER_MS },
-        // Compute throttling on, with limits in the range Azure reports (see platform-facts.md).
-        throttling: { compute: { HighCostGetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSet3Min: { limit: 190, windowSec: 180 }, GetVMScaleSetVM3Min: { limit: 190, windowSec: 180 } }, computeRetryAfterSec: 1 },
+        // ARM list pages instant for phases 1–6 (phase 7 sets Azure's latency at run time).
+        timing: { pageLatencyMs: T_PROBE_MS, pageLatencyJitterMs: PAGE_JITTER_MS, listPageMs: 0, listPageJitterMs: 0 },
+        // Throttling as the emulator does by default: ARM's buckets and Compute's policies with
+        // the limits Azure has reported (local/emulator/README.md).
       },
     }),
   ]);
   const settings = localAppSettings({
     azurite,
     emulator,
-    extra: { FRIDAY_PROBE_CONCURRENCY: String(PROBE_CONCURRENCY), FRIDAY_PROBE_TIMEOUT_MS: '5000' },
+    extra: { FRIDAY_PROBE_CONCURRENCY: String(PROBE_CONCURRENCY), FRIDAY_PROBE_TIMEOUT_MS: '5000', FRIDAY_SCHEDULES_BLOB: SCHEDULES_BLOB },
   });
   let runner: RunnerHandle;
   try {
@@ -317,8 +335,37 @@ async function main(): Promise<void> {
     const cold = measureColdStart({ repoRoot: REPO, runs: 5 });
     console.log(`cold start: app ${cold.app.importMs.toFixed(1)} ms vs hello-world ${cold.helloWorld.importMs.toFixed(1)} ms = ${cold.coldStartRatio.toFixed(2)} (memory ${cold.memoryRatio.toFixed(2)})`);
     const largest = perN[perN.length - 1];
+    const cores = cpus().length;
+
+    // 7. Fleet scale, with ARM's list pages taking Azure's latency.
+    const big = { rg: `rg-bench-${largest?.n ?? 0}`, name: 'vmss-bench' };
+    const pagedLatency = await measurePagedLatency(cloud, { ...big, n: largest?.n ?? 0, runs: VERIFY_RUNS, warmups: 1 });
+    console.log(`paged latency N=${pagedLatency.n}: verify ${pagedLatency.verifyMs} ms (runs ${pagedLatency.verifyRunsMs.join(', ')}) / paging bound ${pagedLatency.pagingBoundMs} ms = ${pagedLatency.pagingRatio.toFixed(2)} (pages ${pagedLatency.pageLatencyMs} ± ${pagedLatency.pageJitterMs} ms, measured mean ${pagedLatency.measuredPageMs} ms; 429 on wire ${pagedLatency.throttled429OnWire}; ${cores} cores)`);
+    const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday-fleet.ps1' });
+    const fleetTargets = await buildFleet(cloud, { existing: FLEET_INSTANCES === largest?.n ? [big] : [], count: FLEET_SCALE_SETS, n: FLEET_INSTANCES, scriptUrl });
+    // The schedule timer has every fleet scale set to evaluate (each wants what it has: no change).
+    const schedulesDoc = { scaleSets: fleetTargets.scaleSets.map((s) => ({ resourceGroup: s.rg, name: s.name, timeZone: 'UTC', default: { capacity: FLEET_INSTANCES }, periods: [] })) };
+    const put = await fetch(`${cloud.runner.baseUrl}/api/schedules`, { method: 'PUT', headers: { 'x-functions-key': cloud.runner.functionKey }, body: JSON.stringify(schedulesDoc) });
+    if (!put.ok) throw new Error(`schedules: HTTP ${put.status} ${await put.text()}`);
+    const heapBefore = heapAfterGc();
+    const fleet = await measureFleet(cloud, fleetTargets);
+    console.log(
+      `fleet ${fleet.scaleSets} × ${fleet.instancesPerScaleSet} at once: verify ${fleet.verifyMs} ms / budget bound ${fleet.budgetBoundMs} ms = ${fleet.budgetRatio.toFixed(2)} (paging ${fleet.budget.pagingBoundMs} ms; ${fleet.budget.listCalls} ${fleet.budget.policy} calls on ${fleet.budget.limit} per ${fleet.budget.windowSec} s → ${fleet.budget.policyBoundMs} ms)   ` +
+        `ARM calls ${fleet.armCalls} / ${fleet.armCallsBound} = ${fleet.armCallsRatio.toFixed(2)}   429 on wire ${fleet.throttled429OnWire}   passed ${fleet.passed}/${fleet.scaleSets * fleet.instancesPerScaleSet}   per scale set ${fleet.perScaleSetMs.join(', ')} ms   (${cores} cores)`,
+    );
+    // Every scale set the page shows (the fleet and the earlier phases' ones) is re-listed once per window.
+    const shownPages = fleet.scaleSets * Math.ceil(FLEET_INSTANCES / PAGE_SIZE) + perN.filter((f) => f.n !== FLEET_INSTANCES).length + 1;
+    const steadyState = await measureSteadyState(cloud, { tabs: STEADY_TABS, windowSec: STEADY_WINDOW_SEC ?? steadyWindowSec(shownPages), scaleSets: fleet.scaleSets, instancesPerScaleSet: fleet.instancesPerScaleSet });
+    console.log(`steady state: ${steadyState.tabs} tabs ${steadyState.armReadsPerHour} ARM reads/h vs 1 tab ${steadyState.oneTabArmReadsPerHour}/h (windows of ${steadyState.windowSec} s; ${steadyState.readsPerTimerTick} reads per timer tick, 12 an hour; ceiling of one full listing per scale set per minute: ${steadyState.fullListingPerMinuteReadsPerHour}/h)`);
+    const fleetData10k = await measureFleetData(cloud, fleet.scaleSets * fleet.instancesPerScaleSet);
+    console.log(`fleet data at ${fleetData10k.instances} instances: ${fleetData10k.ms} ms (runs ${fleetData10k.runsMs.join(', ')}; every listing read from ARM: ${fleetData10k.uncachedMs} ms; ${cores} cores)`);
+    const heapAfter = heapAfterGc();
+    const addedInstances = fleetTargets.scaleSets.length * FLEET_INSTANCES - (FLEET_INSTANCES === largest?.n ? FLEET_INSTANCES : 0);
+    const heapBytesPerInstance = Math.round((heapAfter - heapBefore) / Math.max(1, addedInstances));
+    console.log(`runner heap: ${Math.round(heapBefore / 2 ** 20)} → ${Math.round(heapAfter / 2 ** 20)} MiB over the fleet phases = ${heapBytesPerInstance} B per instance added (${addedInstances})`);
     const result = {
       measuredAt: new Date().toISOString(),
+      machine: { cores, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
       settings: { pageSize: PAGE_SIZE, tProbeMs: T_PROBE_MS, pageJitterMs: PAGE_JITTER_MS, probeConcurrency: PROBE_CONCURRENCY, verifyRuns: VERIFY_RUNS, warmupRuns: WARMUP_RUNS, emulator: 'own process' },
       n: largest?.n,
       armCallsRatio: largest?.armCallsRatio,
@@ -335,6 +382,11 @@ async function main(): Promise<void> {
       lockstep,
       coldStart: cold,
       events,
+      pagedLatency,
+      fleet,
+      steadyState,
+      fleetData10k,
+      heapBytesPerInstance,
     };
     mkdirSync(path.join(REPO, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(REPO, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

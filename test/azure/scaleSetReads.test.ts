@@ -49,6 +49,35 @@ describe('ScaleSetReadCache', () => {
     now = 211_000;
     await expect(cache.read('facts', web, 60_000, failing)).rejects.toThrow('ResourceNotFound');
     expect(loads).toBe(4);
-    expect(cache.stats).toEqual({ reads: 4, joined: 2, cached: 2 });
+    expect(cache.stats).toEqual({ reads: 4, joined: 2, cached: 2, servedWhileRefreshing: 0 });
+  });
+});
+
+describe('ScaleSetReadCache keepServing', () => {
+  it('serves the last good answer at once while one new read runs behind it, and switches to the new one when it lands', async () => {
+    let now = 0;
+    const cache = new ScaleSetReadCache(() => now);
+    const web = { resourceGroup: 'rg', scaleSetName: 'web' };
+    let loads = 0;
+    let release: (v: string) => void = () => undefined;
+    const slow = (): Promise<string> => (loads++, new Promise<string>((resolve) => (release = resolve)));
+    const first = cache.read('facts', web, 60_000, slow, { keepServing: true });
+    release('listing 1');
+    expect(await first).toBe('listing 1');
+    now = 61_000;
+    // Older than a minute: tabs still get listing 1 at once; one listing runs behind it.
+    expect(await cache.read('facts', web, 60_000, slow, { keepServing: true })).toBe('listing 1');
+    expect(await cache.read('facts', web, 60_000, slow, { keepServing: true })).toBe('listing 1');
+    expect(loads).toBe(2);
+    release('listing 2');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.read('facts', web, 60_000, slow, { keepServing: true })).toBe('listing 2');
+    expect(loads).toBe(2);
+    // Without keepServing (e.g. a run has just finished) the reader waits for a new read.
+    now = 62_000;
+    const waiting = cache.read('facts', web, 0, slow);
+    expect(loads).toBe(3);
+    release('listing 3');
+    expect(await waiting).toBe('listing 3');
   });
 });

@@ -11,6 +11,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
+import { armReadBudgetFor } from '../../azure/armReadPacer';
 import { describeArmError } from '../../azure/armErrors';
 import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
@@ -36,6 +37,27 @@ const RUNS_SHOWN = 8;
 const ANSWER_MS = 3000;
 /** A scale set's listing serves the page this long while nothing changes: at most one full listing per scale set per minute. */
 const IDLE_LISTING_MS = 60_000;
+/**
+ * …and longer when the fleet is large: in steady state the page spends at most this share of
+ * Compute's high-cost read budget (the VM list with instance views), leaving the rest to
+ * verifications. The budget is what ARM reports (the read pacer learns it); until it has, the
+ * lowest published figure: 180 per 3 minutes (Azure/aks-engine#2295).
+ */
+const PAGE_BUDGET_SHARE = 1 / 3;
+const HIGH_COST_POLICY = 'HighCostGetVMScaleSet3Min';
+const HIGH_COST_DEFAULT = { limit: 180, windowMs: 180_000 };
+const PAGE_SIZE = 100;
+/** Instances each scale set had at its last listing (sizes the steady-state interval). */
+const instancesSeen = new Map<string, number>();
+
+/** How long an idle listing is kept so that refreshing every scale set stays within the page's share of the budget. */
+function idleListingMs(settings: AppSettings): number {
+  const learned = armReadBudgetFor(settings.FRIDAY_ARM_ENDPOINT, settings.AZURE_SUBSCRIPTION_ID).policies.get(HIGH_COST_POLICY);
+  const policy = learned && learned.limit > 0 ? { limit: learned.limit, windowMs: learned.windowMs } : HIGH_COST_DEFAULT;
+  const pages = [...instancesSeen.values()].reduce((sum, n) => sum + Math.max(1, Math.ceil(n / PAGE_SIZE)), 0);
+  const windows = Math.ceil(pages / Math.max(1, policy.limit * PAGE_BUDGET_SHARE));
+  return Math.max(IDLE_LISTING_MS, windows * policy.windowMs);
+}
 /** …and this long while a run works on it (its progress is worth seeing). */
 const BUSY_LISTING_MS = 10_000;
 
@@ -93,11 +115,15 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
   };
   const stale = new Set<string>();
   const refKey = (t: ScaleSetRef): string => `${t.resourceGroup}/${t.scaleSetName}`.toLowerCase();
-  const maxAge = (t: ScaleSetRef): number => (options.fresh || stale.has(refKey(t)) ? 0 : busy(t) ? BUSY_LISTING_MS : IDLE_LISTING_MS);
+  const idleMs = idleListingMs(settings);
+  const maxAge = (t: ScaleSetRef): number => (options.fresh || stale.has(refKey(t)) ? 0 : busy(t) ? BUSY_LISTING_MS : idleMs);
+  // Kept answers are served at once while a newer one is read behind them (a paced listing never
+  // makes a tab wait) — except when asked for fresh data or a run has just changed the scale set.
+  const keepServing = (t: ScaleSetRef): boolean => !options.fresh && !stale.has(refKey(t));
   // A scheduled scale set's model serves both its schedule view and its facts (one read per answer
   // at most), through the shared cache.
   const armRead = armScaleSetReader(armClientsFor(settings));
-  const readScaleSet = readingEachOnce(fleetReads.modelReader(armRead, maxAge));
+  const readScaleSet = readingEachOnce(fleetReads.modelReader(armRead, maxAge, keepServing));
   // Once a run has finished since the kept listing, the model is read again with it (the schedule
   // view may have been given the kept one).
   const readScaleSetAgain = fleetReads.modelReader(armRead, () => 0);
@@ -120,8 +146,9 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
     const newest = runs[0]?.summary.finishedAt;
     if (listedAt !== undefined && newest !== undefined && Date.parse(newest) >= listedAt) stale.add(refKey(ref));
     const facts = await fleetReads
-      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet: stale.has(refKey(ref)) && !options.fresh ? readScaleSetAgain : readScaleSet }), { failed: (f) => !f.ok })
+      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet: stale.has(refKey(ref)) && !options.fresh ? readScaleSetAgain : readScaleSet }), { failed: (f) => !f.ok, keepServing: keepServing(ref) })
       .catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } }));
+    if (facts.ok) instancesSeen.set(refKey(ref), facts.value.instances.length);
     const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? recordVerdicts(settings, name));
     const verdicts = await verdictsCovering({ runs, instances: facts.ok ? facts.value.instances : [], read });
     const ids = lockIds(ref);
