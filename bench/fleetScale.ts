@@ -25,6 +25,8 @@ import { buildNetwork, scaleSetBody } from '../test/support/tier';
 export interface FleetBenchCloud {
   emulator: { adminUrl: string; armEndpoint: string; caCertPem: string; subscriptionId: string };
   runner: { baseUrl: string; functionKey: string };
+  /** The fleet page's read-only viewer key (its data answers only to it). */
+  viewerKey: string;
 }
 
 interface LogEntry {
@@ -248,7 +250,7 @@ async function tabsFor(cloud: FleetBenchCloud, tabs: number, windowSec: number):
     Array.from({ length: tabs }, async (_, tab) => {
       await new Promise((r) => setTimeout(r, (tab * 10_000) / tabs));
       while (Date.now() < end) {
-        const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data`, { headers: { 'x-functions-key': cloud.runner.functionKey } });
+        const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
         if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
         await res.arrayBuffer();
         await new Promise((r) => setTimeout(r, Math.max(0, Math.min(10_000, end - Date.now()))));
@@ -274,7 +276,7 @@ export async function measureSteadyState(cloud: FleetBenchCloud, options: { tabs
   // The fleet verifications just finished (a change the page reads at once); from here nothing
   // changes. A fresh budget as if minutes had passed, and one refresh that lists everything.
   await admin(cloud, '/reset', { method: 'POST' });
-  const primed = await fetch(`${cloud.runner.baseUrl}/api/fleet/data`, { headers: { 'x-functions-key': cloud.runner.functionKey } });
+  const primed = await fetch(`${cloud.runner.baseUrl}/api/fleet/data`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
   if (!primed.ok) throw new Error(`fleet data: HTTP ${primed.status}`);
   await primed.arrayBuffer();
   // The schedule timer's evaluation (what each 5-minute tick does), once, counted 12 times an hour.
@@ -315,7 +317,7 @@ export interface FleetData10kFigures {
 export async function measureFleetData(cloud: FleetBenchCloud, instances: number): Promise<FleetData10kFigures> {
   const get = async (query: string): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data${query}`, { headers: { 'x-functions-key': cloud.runner.functionKey } });
+    const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data${query}`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
     if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
     const body = (await res.json()) as { scaleSets: Array<{ totals: { instances: number } }> };
     const ms = Math.round(performance.now() - t0);

@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday-fleet.ps1' });
     const fleetTargets = await buildFleet(cloud, { existing: FLEET_INSTANCES === largest?.n ? [big] : [], count: FLEET_SCALE_SETS, n: FLEET_INSTANCES, scriptUrl });
     // The schedule timer has every fleet scale set to evaluate (each wants what it has: no change).
-    const schedulesDoc = { scaleSets: fleetTargets.scaleSets.map((s) => ({ resourceGroup: s.rg, name: s.name, timeZone: 'UTC', default: { capacity: FLEET_INSTANCES }, periods: [] })) };
+    const schedulesDoc = { scaleSets: fleetTargets.scaleSets.map((s) => ({ resourceGroup: s.rg, name: s.name, timeZone: 'Etc/UTC', default: { capacity: FLEET_INSTANCES }, periods: [] })) };
     const put = await fetch(`${cloud.runner.baseUrl}/api/schedules`, { method: 'PUT', headers: { 'x-functions-key': cloud.runner.functionKey }, body: JSON.stringify(schedulesDoc) });
     if (!put.ok) throw new Error(`schedules: HTTP ${put.status} ${await put.text()}`);
     const heapBefore = heapAfterGc();

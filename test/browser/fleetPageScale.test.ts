@@ -72,7 +72,10 @@ describe('fleet page at 1000 instances', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await page.goto(`${cloud.baseUrl}/api/fleet?code=${encodeURIComponent(cloud.functionKey)}`);
+    await page.goto(`${cloud.baseUrl}/api/fleet`);
+    await page.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.fill('#viewer-key', cloud.viewerKey);
+    await page.click('#key-form button[type="submit"]');
     const section = page.locator(`section[data-scaleset="${NAME}"]`);
     await section.waitFor({ timeout: 60_000 });
     const cells = section.locator('[data-cell]');
