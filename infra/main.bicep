@@ -25,11 +25,6 @@ param adminUsername string = 'fridayadmin'
 // `generate` metadata: pkg/infra/provisioning/bicep/bicep_provider.go) — never a new value per
 // provision, never in an .env file. Without azd, pass them explicitly (README "Deploy to Azure").
 @secure()
-@metadata({ azd: { type: 'generate', config: { length: 32, minLower: 4, minUpper: 4, minNumeric: 4, minSpecial: 2 } } })
-@description('Admin password for the instances (Windows complexity); stored in Key Vault, never in app settings.')
-param adminPassword string
-
-@secure()
 @metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
 @description('Token the Azure Monitor autoscale webhook must present (letters and digits: it travels in a query string); stored in Key Vault.')
 param autoscaleWebhookToken string
@@ -115,7 +110,6 @@ module vault 'app/keyvault.bicep' = {
     name: 'kv-friday-${resourceToken}'
     location: location
     tags: tags
-    adminPassword: adminPassword
     autoscaleWebhookToken: autoscaleWebhookToken
     autoscaleWebhookTokenPrevious: autoscaleWebhookTokenPrevious
   }
@@ -180,7 +174,6 @@ var appSettings = {
   FRIDAY_INSTANCE_IDENTITY_CLIENT_ID: instanceIdentity.outputs.clientId
   FRIDAY_SCRIPT_SAS_MINUTES: '60'
   FRIDAY_ADMIN_USERNAME: adminUsername
-  FRIDAY_ADMIN_PASSWORD: '@Microsoft.KeyVault(SecretUri=${vault.outputs.adminPasswordSecretUri})'
   FRIDAY_RDP_SOURCE_PREFIX: rdpSourcePrefix
   FRIDAY_PROBE_CONCURRENCY: '50'
   FRIDAY_PROBE_TIMEOUT_MS: '5000'

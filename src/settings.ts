@@ -4,7 +4,8 @@
  * naming the setting. Every setting read here must be documented in local.settings.sample.json
  * and set by infra/ (a test checks both).
  *
- * Secrets (`FRIDAY_ADMIN_PASSWORD`, connection strings) are kept out of `describeSettings()`.
+ * Secrets (connection strings, tokens, keys) are kept out of `describeSettings()`. There is no
+ * admin password setting: each scale set gets a generated one nobody keeps (azure/adminPassword.ts).
  */
 import type { z } from 'zod';
 import { rdpSourceProblems } from './domain/ipv4';
@@ -28,7 +29,6 @@ export const SETTING_NAMES = [
   'FRIDAY_INSTANCE_IDENTITY_CLIENT_ID',
   'FRIDAY_SCRIPT_SAS_MINUTES',
   'FRIDAY_ADMIN_USERNAME',
-  'FRIDAY_ADMIN_PASSWORD',
   'FRIDAY_RDP_SOURCE_PREFIX',
   'FRIDAY_PROBE_CONCURRENCY',
   'FRIDAY_PROBE_TIMEOUT_MS',
@@ -95,8 +95,6 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_INSTANCE_IDENTITY_ID: optionalText,
     FRIDAY_INSTANCE_IDENTITY_CLIENT_ID: optionalText,
     FRIDAY_ADMIN_USERNAME: z.string().trim().min(1).default('fridayadmin'),
-    /** Key Vault reference in Azure; generated per run in the local cloud. Never logged. */
-    FRIDAY_ADMIN_PASSWORD: optionalText,
     /**
      * Source prefix allowed to reach RDP (3389); unset → no RDP rule at all. An address or a prefix
      * no wider than a /8: RDP from anywhere only ever comes from a spec that says so explicitly.
@@ -203,7 +201,7 @@ export function resetSettingsCache(): void {
 
 /** Settings safe to show in logs and status: secrets and connection strings are redacted. */
 export function describeSettings(settings: AppSettings): Record<string, string | number | undefined> {
-  const secret = new Set<string>(['FRIDAY_ADMIN_PASSWORD', 'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS', 'FRIDAY_FLEET_VIEWER_KEY']);
+  const secret = new Set<string>(['FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN', 'FRIDAY_AUTOSCALE_WEBHOOK_TOKEN_PREVIOUS', 'FRIDAY_FLEET_VIEWER_KEY']);
   const out: Record<string, string | number | undefined> = {};
   for (const [name, value] of Object.entries(settings)) {
     out[name] = secret.has(name) && value !== undefined ? '<redacted>' : (value);

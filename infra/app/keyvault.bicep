@@ -1,9 +1,7 @@
-@description('Key Vault (RBAC mode) holding the instances\' admin password and the autoscale webhook token.')
+@description('Key Vault (RBAC mode) holding the autoscale webhook token. (No instance password: each scale set gets a generated one nobody keeps.)')
 param name string
 param location string
 param tags object = {}
-@secure()
-param adminPassword string
 @secure()
 param autoscaleWebhookToken string
 @secure()
@@ -24,12 +22,6 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource passwordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'friday-admin-password'
-  properties: { value: adminPassword }
-}
-
 resource tokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'friday-autoscale-webhook-token'
@@ -45,7 +37,6 @@ resource previousTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if
 output id string = vault.id
 output uri string = vault.properties.vaultUri
 output name string = vault.name
-output adminPasswordSecretUri string = passwordSecret.properties.secretUri
 output autoscaleWebhookTokenSecretUri string = tokenSecret.properties.secretUri
 // Empty when no rotation is under way: the app setting is then empty too (no reference to resolve).
 output autoscaleWebhookTokenPreviousSecretUri string = empty(autoscaleWebhookTokenPrevious) ? '' : previousTokenSecret!.properties.secretUri

@@ -36,11 +36,6 @@ export interface LocalCloudHandle {
   close(): Promise<void>;
 }
 
-/** A password that satisfies Azure's Windows rules; generated per run, never printed. */
-function generatedAdminPassword(): string {
-  return `Ff1!${randomBytes(18).toString('base64url')}`;
-}
-
 /** The folder with package.json above this file (works from `local/` sources and from `dist/`). */
 function packageRoot(): string {
   let dir = __dirname;
@@ -79,7 +74,6 @@ export function localAppSettings(options: { azurite: { connectionString: string 
     FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: azurite.connectionString,
     FRIDAY_SCRIPTS_CONTAINER: 'friday-scripts',
     FRIDAY_ADMIN_USERNAME: 'fridayadmin',
-    FRIDAY_ADMIN_PASSWORD: generatedAdminPassword(),
     // The fleet page's read-only key, generated per run (a person types it into the page once).
     FRIDAY_FLEET_VIEWER_KEY: randomBytes(18).toString('base64url'),
     ...(options.extra ?? {}),

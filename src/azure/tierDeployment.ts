@@ -15,6 +15,7 @@ import type { DeploymentSpec } from '../domain/deployment/spec';
 import type { AppSettings } from '../settings';
 import type { ArmClients } from './armClients';
 import { scrubSecrets } from './armErrors';
+import { generatedAdminPassword } from './adminPassword';
 import { scriptAccess } from './scriptStore';
 import type { OperationProgress } from './armOperations';
 import { getResource, operationInProgress, startPut } from './tierResources';
@@ -63,8 +64,8 @@ async function writeScaleSet(options: { settings: AppSettings; clients: ArmClien
     // Capacity changes are the scale step's; the admin password is set once, at creation.
     body.sku.capacity = (actual.sku as { capacity?: number } | undefined)?.capacity ?? body.sku.capacity;
   } else {
-    if (!settings.FRIDAY_ADMIN_PASSWORD) throw new Error('FRIDAY_ADMIN_PASSWORD is not set: instances need an admin password (a Key Vault reference in Azure).');
-    body.virtualMachineProfile.osProfile.adminPassword = settings.FRIDAY_ADMIN_PASSWORD;
+    // A password nobody holds, made for this scale set and never kept (adminPassword.ts says why).
+    body.virtualMachineProfile.osProfile.adminPassword = generatedAdminPassword();
   }
   const command = String((body.virtualMachineProfile.extensionProfile.extensions[0]?.settings as { commandToExecute?: string } | undefined)?.commandToExecute ?? '');
   const blobName = command.split(/\s+/).pop() ?? '';

@@ -110,9 +110,11 @@ const SDK_SERIALIZERS: Record<string, string[]> = {
 };
 
 describe('infra/ for a real deployment (issue 18)', () => {
-  it('generates the instance admin password and the webhook token once (azd `generate`), never per provision, and accepts a previous token during a rotation', () => {
+  it('generates the webhook token once (azd `generate`), never per provision, and accepts a previous token during a rotation; no instance password at all (issue 19)', () => {
     for (const file of filesUnder(infra, '.bicep')) expect(read(file), file).not.toMatch(/newGuid\(\)/);
-    for (const name of ['adminPassword', 'autoscaleWebhookToken']) {
+    // Each scale set gets a generated admin password nobody keeps (src/azure/adminPassword.ts): none is provisioned.
+    expect(main).not.toMatch(/param adminPassword/);
+    for (const name of ['autoscaleWebhookToken']) {
       expect(main).toMatch(new RegExp(`@secure\\(\\)\\n@metadata\\(\\{ azd: \\{ type: 'generate'[^\\n]*\\n@description[^\\n]*\\nparam ${name} string\\n`));
     }
     expect(main).toMatch(/type: 'generate', config: \{ length: 48, noSpecial: true \}[^\n]*\n[^\n]*\nparam autoscaleWebhookToken string/);

@@ -27,7 +27,8 @@ describe('app settings', () => {
   });
 
   it('keeps secrets out of app settings in clear text (Key Vault references)', () => {
-    expect(mainBicep).toMatch(/FRIDAY_ADMIN_PASSWORD: '@Microsoft\.KeyVault\(SecretUri=/);
+    // No static instance password anywhere: each scale set gets a generated one nobody keeps.
+    expect(mainBicep).not.toMatch(/ADMIN_PASSWORD|adminPassword/);
     expect(mainBicep).toMatch(/FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: '@Microsoft\.KeyVault\(SecretUri=/);
     expect(mainBicep).toMatch(/FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING: ''/);
     expect(mainBicep).toMatch(/AzureWebJobsStorage__credential: 'managedidentity'/);

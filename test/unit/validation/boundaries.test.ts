@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HttpRequest } from '@azure/functions';
+import { generatedAdminPassword } from '../../../src/azure/adminPassword';
 import { classifyScaleEvent, parseAutoscaleWebhook, type ResourceEvent } from '../../../src/domain/events/scaleEvents';
 import { parseScheduleConfig } from '../../../src/domain/schedule/schedule';
 import { fleetViewerAccess, secretMatches } from '../../../src/functions/http/credentials';
@@ -99,5 +100,19 @@ describe('credential compares', () => {
     expect(noRole.ok ? 0 : noRole.response.status).toBe(403);
     const nobody = fleetViewerAccess(request({}), entra);
     expect(nobody.ok ? 0 : nobody.response.status).toBe(401);
+  });
+});
+
+describe('instance admin password', () => {
+  it('is generated fresh for each scale set and meets every Windows rule', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const p = generatedAdminPassword();
+      expect(p.length).toBeGreaterThanOrEqual(12);
+      expect(p.length).toBeLessThanOrEqual(123);
+      for (const cls of [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/]) expect(p).toMatch(cls);
+      seen.add(p);
+    }
+    expect(seen.size).toBe(200);
   });
 });
