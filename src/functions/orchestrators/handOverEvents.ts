@@ -7,9 +7,11 @@
  * Deterministic: time only from context.df.currentUtcDateTime.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { azureNameProblem } from '../../domain/azureNames';
 import type { HandOverResult } from '../activities/handOverEvents';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { armRetry } from './armActivity';
+import { checkedInput } from './inputChecks';
 import { registerOrchestration } from '../durable';
 
 export interface HandOverInput {
@@ -39,4 +41,20 @@ export const handOverEventsOrchestrator: OrchestrationHandler = function* (conte
   return undefined;
 };
 
-registerOrchestration(ORCHESTRATOR.handOverScaleEvents, handOverEventsOrchestrator);
+/** Anyone with the durable system key could start this run: its input is checked like every orchestration's. */
+export function checkHandOverInput(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['(input): expected { resourceGroup, scaleSetName, polls }'];
+  const i = input as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [field, kind] of [['resourceGroup', 'resourceGroup'], ['scaleSetName', 'scaleSet']] as const) {
+    const value = i[field];
+    const problem = typeof value === 'string' ? azureNameProblem(kind, value) : 'required';
+    if (problem) problems.push(`${field}: ${problem}`);
+  }
+  const whole = (v: unknown, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+  if (!whole(i.polls, MAX_POLLS)) problems.push(`polls: must be a whole number from 0 to ${MAX_POLLS}`);
+  if (i.pollSeconds !== undefined && (!whole(i.pollSeconds, 600) || i.pollSeconds === 0)) problems.push('pollSeconds: must be a whole number from 1 to 600');
+  return problems;
+}
+
+registerOrchestration(ORCHESTRATOR.handOverScaleEvents, checkedInput(ORCHESTRATOR.handOverScaleEvents, checkHandOverInput, handOverEventsOrchestrator));
