@@ -129,8 +129,10 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_REPAIR_CONFIRM_SECONDS: positiveInt(60),
     /**
      * How long an instance may still be coming up (provisioning, setup extension running) before
-     * that is its failure. Windows scale-set instances with a setup extension take minutes; the
-     * Custom Script Extension itself may run up to 90 minutes.
+     * that is its failure. A Windows instance with this setup takes minutes (the local cloud's
+     * Azure profile: ~3 min provisioning + ~90 s extension); Azure itself gives extensions up to
+     * `extensionProfile.extensionsTimeBudget` (default PT1H30M, 15–120 min: Compute API reference,
+     * VirtualMachineScaleSetExtensionProfile) — raise this for a slower setup script.
      */
     FRIDAY_READINESS_DEADLINE_SECONDS: positiveInt(1800),
     /** The app's own public base URL (autoscale webhook target). */
