@@ -64,6 +64,12 @@ async function deploy(body: unknown): Promise<Status> {
   return waitDone(started.statusQueryGetUri);
 }
 
+/** Every orchestration run the runner knows (id and start time), sorted. */
+async function runIds(): Promise<string[]> {
+  const list = (await (await fetch(`${cloud.baseUrl}/_rpc/durabletask/instances`)).json()) as Array<{ instanceId: string; createdTime: string }>;
+  return list.map((i) => `${i.instanceId}@${i.createdTime}`).sort();
+}
+
 /** The scale set's instance ids as ARM lists them, sorted. */
 async function instanceIds(rg: string, scaleSet: string): Promise<string[]> {
   const ids: string[] = [];
@@ -133,6 +139,35 @@ describe('deploy and verify the FRIDAY tier', () => {
     expect(armWritesSince(before)).toBe(0);
     expect((again.output as Report).totals).toEqual({ instances: 2, passed: 2, failed: 0 });
   });
+
+  it('answers 409 ScaleSetBusy while a change holds the scale set, naming the running change, and starts nothing', async () => {
+    const rg = 'rg-e2e-busy';
+    // Slower instances, so the deployment certainly still holds the lock while the others ask.
+    const timing = cloud.emulator.context.timing;
+    const saved = { ...timing };
+    Object.assign(timing, { instanceProvisionMs: 600 });
+    try {
+      const first = await post('deployments', spec(rg, {}, { overprovision: false }));
+      expect(first.status).toBe(202);
+      const started = (await first.json()) as { id: string; statusQueryGetUri: string };
+      const runsBefore = await runIds();
+      for (const [route, body] of [
+        ['deployments', spec(rg, {}, { overprovision: false, capacity: 4 })],
+        [`scalesets/${example.scaleSet.name as string}/scale`, { resourceGroup: rg, capacity: 5 }],
+      ] as const) {
+        const res = await post(route, body);
+        expect(res.status, route).toBe(409);
+        expect(await res.json(), route).toMatchObject({ error: 'ScaleSetBusy', runningInstanceId: started.id, runningStatus: expect.stringMatching(/^(Running|Pending)$/) as unknown });
+      }
+      expect(await runIds()).toEqual(runsBefore); // no second run started
+      const done = await waitDone(started.statusQueryGetUri);
+      expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+      // The refused changes never happened: the capacity is the first deployment's.
+      expect(await instanceIds(rg, example.scaleSet.name as string)).toHaveLength(3);
+    } finally {
+      Object.assign(timing, saved);
+    }
+  }, 120_000);
 
   it('returns the dry-run plan with reasons and writes nothing', async () => {
     const before = cloud.emulator.requestLog.lastSeq;
