@@ -19,6 +19,7 @@ export const SETTING_NAMES = [
   'FRIDAY_ARM_CA_CERT_FILE',
   'FRIDAY_ARM_AUTH',
   'FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS',
+  'FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS',
   'FRIDAY_ADDRESS_MAP_URL',
   'FRIDAY_SCRIPTS_STORAGE_CONNECTION_STRING',
   'FRIDAY_SCRIPTS_ACCOUNT_URL',
@@ -75,6 +76,12 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_ARM_AUTH: z.enum(['azure', 'local-static-token']).default('azure'),
     /** Longest Retry-After an activity waits out itself; a longer one is waited on a durable timer. */
     FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS: positiveInt(30),
+    /**
+     * Longest one ARM request may go unanswered before it is abandoned as a transient failure (the
+     * JS SDK has no timeout of its own: a request that never answers would hold the activity until
+     * the Functions timeout). 100 s is Azure.Core's (.NET) default network timeout.
+     */
+    FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: positiveInt(100),
     /** Local cloud only: URL of the emulator's private-address → local-port map (stands in for VNet routing). */
     FRIDAY_ADDRESS_MAP_URL: optionalText,
     /** Scripts storage: a connection string (local/Azurite), or an account URL used with the managed identity. */

@@ -152,6 +152,13 @@ export function createEmulatorServer(parts: ServerParts): Server {
       injected = true;
       rateHeaders = parts.throttler.check(subscriptionId, matched.spec.kind, matched.spec.computePolicies);
       parts.faults.checkRoute(method, template, path);
+      if (parts.faults.takeHang(method, template, path)) {
+        // Accepted and never answered, as a black-holed connection: logged now (status 0), the
+        // socket left open until the client gives up.
+        parts.requestLog.append({ time: new Date().toISOString(), method, path, template, action, kind, status: 0, latencyMs: 0, apiVersion, injected: true });
+        req.resume();
+        return;
+      }
       injected = false;
       // 7. Body.
       const text = await readBody(req);

@@ -109,6 +109,36 @@ export function longThrottlePolicy(maxInlineSeconds: number): PipelinePolicy {
   };
 }
 
+/** ARM did not answer one request within the timeout (transient: a later try may be answered). */
+export class ArmRequestTimeoutError extends Error {
+  readonly code = 'ArmRequestTimeout';
+  constructor(description: string, seconds: number) {
+    super(`ARM did not answer ${description} within ${seconds} s`);
+    this.name = 'ArmRequestTimeoutError';
+  }
+}
+
+/**
+ * Gives every ARM request a deadline (the SDK sets none: a request that is never answered would
+ * hold the activity until the Functions timeout cut it off), and turns the transport's bare
+ * "The operation was aborted." into an error that says which request went unanswered.
+ */
+export function requestTimeoutPolicy(seconds: number): PipelinePolicy {
+  return {
+    name: 'fridayArmRequestTimeout',
+    async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+      if (!request.timeout) request.timeout = seconds * 1000;
+      try {
+        return await next(request);
+      } catch (error) {
+        const callerAborted = request.abortSignal?.aborted === true;
+        if (callerAborted || (error as { name?: string } | null)?.name !== 'AbortError') throw error;
+        throw new ArmRequestTimeoutError(`${request.method} ${new URL(request.url).pathname}`, request.timeout / 1000);
+      }
+    },
+  };
+}
+
 function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: { ca: string }; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> } {
   const options: ReturnType<typeof clientOptions> = {
     endpoint: settings.FRIDAY_ARM_ENDPOINT,
@@ -116,6 +146,7 @@ function clientOptions(settings: AppSettings): { endpoint: string; tlsOptions?: 
       { policy: throttledWithoutRetryAfterPolicy, position: 'perCall' },
       { policy: operationRetryAfterPolicy, position: 'perCall' },
       { policy: longThrottlePolicy(settings.FRIDAY_ARM_MAX_INLINE_WAIT_SECONDS), position: 'perRetry' },
+      { policy: requestTimeoutPolicy(settings.FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS), position: 'perRetry' },
       // Innermost, next to the wire: every attempt of every read draws on the subscription's one
       // budget, which every client of this process shares (armReadPacer.ts).
       { policy: armReadPacerPolicy(armReadBudgetFor(settings.FRIDAY_ARM_ENDPOINT, settings.AZURE_SUBSCRIPTION_ID)), position: 'perRetry' },

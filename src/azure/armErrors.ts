@@ -22,7 +22,7 @@ export function scrubSecrets(text: string): string {
     .replace(/("?(?:adminPassword|password|storageAccountKey)"?\s*[:=]\s*")[^"]*"/gi, '$1<redacted>"');
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'REQUEST_SEND_ERROR']);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'REQUEST_SEND_ERROR', 'ArmRequestTimeout']);
 
 export function describeArmError(error: unknown): ArmFailure {
   if (typeof error !== 'object' || error === null) {

@@ -157,7 +157,8 @@ const EXPECTED_INVENTORY = { scaleSets: 1, instances: 3, publicIps: 2, loadBalan
 beforeAll(async () => {
   cloud = await startLocalCloud({
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
-    settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+    // ARM requests time out after 3 s here (100 s by default), so an ARM call that never answers is tested in seconds.
+    settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: '3' },
     runner: { log: (line) => logs.push(line), timers: 'manual' },
   });
 }, 60_000);
@@ -234,6 +235,24 @@ describe('ARM faults', () => {
     expect(again.runtimeStatus, JSON.stringify(again.output)).toBe('Completed');
     expectEachWriteOnce(before, rg);
     expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
+  }, 180_000);
+
+  it('an ARM call that never answers is abandoned after the request timeout, retried, and ends the run Failed saying which request went unanswered', async () => {
+    const rg = 'rg-rel-hang';
+    const before = cloud.emulator.requestLog.lastSeq;
+    cloud.emulator.faults.add({ route: '/loadBalancers/', method: 'PUT', count: 5, hang: true });
+    const res = await post('deployments', spec(rg));
+    const id = ((await res.json()) as { id: string }).id;
+    const failed = await waitDone(id, 120_000, { skipRetryWaits: true });
+    cloud.runner.setClock(new Date());
+    expect(failed.runtimeStatus).toBe('Failed');
+    const hung = cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected);
+    expect(hung.map((e) => `${e.method} ${e.status}`)).toEqual(Array(5).fill('PUT 0')); // five attempts, each one request left unanswered
+    expect((await retryAttempts(id, 'ensureTierStep')).failed).toBe(5);
+    const message = String(failed.output);
+    expect(message).toContain("Step 'frontEnd' failed: ArmRequestTimeout");
+    expect(message).toMatch(/ARM did not answer PUT \/subscriptions\/[^ ]+\/loadBalancers\/lb-vmss-friday within 3 s \(still failing after 5 attempts\)/);
+    expect(message).toMatch(/Already in place: .*nsg-vmss-friday/);
   }, 180_000);
 
   /** Waits until the orchestration has created a durable timer, and returns it. */

@@ -17,6 +17,13 @@ const routeFault = z.object({
   /** A 429 without Retry-After is NOT retried by the SDK: tests use this to see what reaches the app. */
   omitRetryAfter: z.boolean().optional(),
 });
+/** The next N matching requests are accepted and never answered (a black-holed connection); the client must give up. */
+const hangFault = z.object({
+  route: z.string().min(1),
+  method: z.enum(['GET', 'PUT', 'PATCH', 'POST', 'DELETE']).optional(),
+  count: z.number().int().positive().default(1),
+  hang: z.literal(true),
+});
 const lroFault = z.object({
   failLro: z.string().min(1),
   count: z.number().int().positive().default(1),
@@ -40,7 +47,7 @@ const firstPollFault = z.object({
   /** How many operations get it; default every one until cleared. */
   count: z.number().int().positive().optional(),
 });
-export const faultSpec = z.union([routeFault, lroFault, instanceFault, extensionFault, firstPollFault]);
+export const faultSpec = z.union([routeFault, hangFault, lroFault, instanceFault, extensionFault, firstPollFault]);
 export type FaultSpec = z.input<typeof faultSpec>;
 
 interface Counted<T> {
@@ -50,6 +57,7 @@ interface Counted<T> {
 
 export class FaultController implements GuestFaults {
   private routeFaults: Array<Counted<z.infer<typeof routeFault>>> = [];
+  private hangFaults: Array<Counted<z.infer<typeof hangFault>>> = [];
   private lroFaults: Array<Counted<z.infer<typeof lroFault>>> = [];
   private readonly pages = new Map<string, 'page500' | 'hang' | 'close' | 'wrongHost'>();
   private extensionFaults: Array<{ vmss: string; instanceId?: string; message: string; remaining: number }> = [];
@@ -60,7 +68,8 @@ export class FaultController implements GuestFaults {
     const parsed = faultSpec.safeParse(input);
     if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) };
     const spec = parsed.data;
-    if ('route' in spec) this.routeFaults.push({ spec, remaining: spec.count });
+    if ('hang' in spec) this.hangFaults.push({ spec, remaining: spec.count });
+    else if ('route' in spec) this.routeFaults.push({ spec, remaining: spec.count });
     else if ('failLro' in spec) this.lroFaults.push({ spec, remaining: spec.count });
     else if ('instance' in spec) {
       const k = `${spec.instance.vmss}/${spec.instance.instanceId}`.toLowerCase();
@@ -76,10 +85,25 @@ export class FaultController implements GuestFaults {
 
   clear(): void {
     this.routeFaults = [];
+    this.hangFaults = [];
     this.lroFaults = [];
     this.pages.clear();
     this.extensionFaults = [];
     this.firstPollFaults = [];
+  }
+
+  /** True when a hang fault takes this request: the server must accept it and never answer. */
+  takeHang(method: string, template: string, path: string): boolean {
+    const fault = this.hangFaults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.spec.method === undefined || f.spec.method === method) &&
+        (template.toLowerCase().includes(f.spec.route.toLowerCase()) || path.toLowerCase().includes(f.spec.route.toLowerCase())),
+    );
+    if (!fault) return false;
+    fault.remaining -= 1;
+    this.hangFaults = this.hangFaults.filter((f) => f.remaining > 0);
+    return true;
   }
 
   /** Throws the injected ArmError when a route fault matches this request. */
