@@ -128,6 +128,56 @@ describe('fleet page', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('is served with a fresh CSP nonce on every script and style, no-referrer, and renders hostile strings as text without any request to another origin', async () => {
+    // Headers: a strict policy whose nonce changes per response and is the only way to run code.
+    const [first, second] = await Promise.all([fetch(`${cloud.baseUrl}/api/fleet`), fetch(`${cloud.baseUrl}/api/fleet`)]);
+    expect(first.headers.get('referrer-policy')).toBe('no-referrer');
+    const csp = first.headers.get('content-security-policy') ?? '';
+    const nonce = /script-src 'nonce-([A-Za-z0-9+/=]{16,})'/.exec(csp)?.[1] ?? '';
+    expect(nonce).not.toBe('');
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(/script-src 'nonce-([^']+)'/.exec(second.headers.get('content-security-policy') ?? '')?.[1]).not.toBe(nonce);
+    const html = await first.text();
+    const tags = [...html.matchAll(/<(script|style)\b([^>]*)>/g)];
+    expect(tags.length).toBeGreaterThanOrEqual(2);
+    for (const [tag, , attrs] of tags) expect(attrs, tag).toContain(`nonce="${nonce}"`);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i); // no inline event handlers (a nonce does not cover them)
+
+    // A deployment that fails with markup in ARM's error message (a string from outside reaching the
+    // page): it must show as text, and nothing in it may run or load.
+    const hostile = '<img src="http://203.0.113.9/pwned.png" onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
+    cloud.emulator.faults.add({ failLro: 'virtualMachineScaleSets/{vmScaleSetName}', count: 1, code: 'AllocationFailed', message: hostile });
+    const failed = await runToEnd(cloud, 'deployments', { ...example, resourceGroup: 'rg-fleet-hostile', scaleSet: { ...example.scaleSet, name: 'vmss-hostile', capacity: 1, overprovision: false } });
+    expect(failed.runtimeStatus).toBe('Failed');
+    await new Promise((r) => setTimeout(r, 3100)); // past the data endpoint's short cache
+    const fresh = await browser.newPage();
+    const requests: string[] = [];
+    fresh.on('request', (r) => requests.push(r.url()));
+    const errors: string[] = [];
+    fresh.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await fresh.goto(`${cloud.baseUrl}/api/fleet`);
+      await fresh.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
+      await fresh.fill('#viewer-key', cloud.viewerKey);
+      await fresh.click('#key-form button[type="submit"]');
+      const section = fresh.locator('section[data-scaleset="vmss-hostile"]');
+      await section.waitFor({ timeout: 15_000 });
+      const summary = (await section.locator('table tbody tr td:nth-child(5)').first().textContent()) ?? '';
+      expect(summary).toContain(`AllocationFailed — ${hostile}`);
+      expect(await section.locator('img, script, b').count()).toBe(0);
+      expect(await fresh.evaluate('window.__pwned')).toBeUndefined();
+      // Every request the page made went to its own origin (the front-end link is a link, not a request).
+      const origin = new URL(cloud.baseUrl).origin;
+      expect(requests.length).toBeGreaterThanOrEqual(2);
+      expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
   it('refreshes without a full reload: a repaired instance turns to pass', async () => {
     await page.evaluate('window.marker = "same document"');
     cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: '1' }, page: null });
