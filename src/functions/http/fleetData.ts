@@ -105,7 +105,8 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
   const settings = loadSettings();
   const [recorded, active] = await Promise.all([
     listRecordedScaleSets(settings),
-    client.getStatusBy({ runtimeStatus: [durable().OrchestrationRuntimeStatus.Running, durable().OrchestrationRuntimeStatus.Pending, durable().OrchestrationRuntimeStatus.ContinuedAsNew] }),
+    // Suspended runs hold their scale set's lock too (they resume where they stopped): shown as running work.
+    client.getStatusBy({ runtimeStatus: [durable().OrchestrationRuntimeStatus.Running, durable().OrchestrationRuntimeStatus.Pending, durable().OrchestrationRuntimeStatus.ContinuedAsNew, durable().OrchestrationRuntimeStatus.Suspended] }),
   ]);
   const running: RunningOrchestration[] = active.map((s) => ({ instanceId: s.instanceId, name: s.name, createdTime: new Date(s.createdTime).toISOString(), customStatus: s.customStatus }));
   const lockIds = (t: ScaleSetRef): Set<string> => new Set([changeInstanceId, verifyInstanceId].map((f) => f({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: t.resourceGroup, scaleSetName: t.scaleSetName })));
