@@ -270,7 +270,7 @@ describe('ARM faults', () => {
     }
   }
 
-  it('a long Compute throttle (Retry-After 600 s) is waited out on a durable timer, not asleep in an activity, then the run goes on', async () => {
+  it('a long Compute throttle (Retry-After 600 s) is waited out on a durable timer, not asleep in an activity, then the run goes on: deploy, verify and scale runs', async () => {
     const rg = 'rg-rel-long-throttle';
     // Deploy: the scale set write throttled for 10 minutes (after the script's SAS was made: only the
     // runner's clock jumps below, and a SAS starting "in the future" would not open in Azurite).
@@ -305,6 +305,20 @@ describe('ARM faults', () => {
     cloud.runner.setClock(new Date());
     expect(verified.runtimeStatus, JSON.stringify(verified.output)).toBe('Completed');
     expect((verified.output as Report).totals).toEqual({ instances: 3, passed: 3, failed: 0 });
+
+    // Scale: the capacity change's first call on the scale set throttled for 10 minutes.
+    cloud.emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', count: 1, status: 429, retryAfterSeconds: 600 });
+    const scaling = await post('scalesets/vmss-friday/scale', { resourceGroup: rg, capacity: 4 });
+    expect(scaling.status).toBe(202);
+    const scaleId = ((await scaling.json()) as { id: string }).id;
+    timer = await pendingTimer(scaleId);
+    expect(Date.parse(timer.FireAt) - Date.parse(timer.Timestamp)).toBeGreaterThan(590_000);
+    expect((await status(scaleId))?.customStatus).toMatchObject({ throttled: { activity: 'setCapacity', waitSeconds: 600, retryAt: timer.FireAt } });
+    cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
+    const scaled = await waitDone(scaleId);
+    cloud.runner.setClock(new Date());
+    expect(scaled.runtimeStatus, JSON.stringify(scaled.output)).toBe('Completed');
+    expect(scaled.output).toMatchObject({ outcome: 'succeeded', before: 3, after: 4 });
   }, 180_000);
 
   it('a long-running operation ending Failed fails the run clearly; the re-run converges without duplicates', async () => {
