@@ -8,11 +8,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalCloud, type LocalCloudHandle } from '../cli/localCloud';
+import { azureTime } from '../emulator/core/timingProfile';
 
 /** GET /api/deployments/{id}: progress while running, the report (or the error) when done. */
 interface Status {
   runtimeStatus: string;
-  progress?: { step?: string; steps?: string[]; stepsDone?: string[]; message?: string } | null;
+  progress?: { step?: string; steps?: string[]; stepsDone?: string[]; message?: string; waiting?: { operation: string; waitedSeconds: number } } | null;
   report?: unknown;
   error?: unknown;
 }
@@ -27,6 +28,12 @@ interface Report {
 }
 
 const say = (line: string): void => console.log(line);
+
+/** An Azure-time duration as a person reads it: "4 min 30 s", "12 s". */
+const azureDuration = (ms: number): string => {
+  const seconds = Math.round(ms / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)} min${seconds % 60 ? ` ${seconds % 60} s` : ''}` : `${seconds} s`;
+};
 
 function fail(message: string): never {
   console.error(`friday demo: ${message}`);
@@ -72,9 +79,12 @@ async function run(cloud: LocalCloudHandle, spec: unknown): Promise<Report | und
       printed.add(done);
       say(`  ✓ [${all.indexOf(done) + 1}/${all.length}] ${done}`);
     }
-    if (cs?.message && cs.message !== lastMessage && cs.step !== 'done') {
-      lastMessage = cs.message;
-      say(`    … ${cs.message}`);
+    // A long operation's wait: once when it starts, then each further Azure minute (not every poll).
+    const waiting = cs?.waiting;
+    const line = waiting ? `waiting for ${waiting.operation}${waiting.waitedSeconds >= 60 ? `: ${Math.floor(waiting.waitedSeconds / 60)} min (Azure time) so far` : ''}` : cs?.message;
+    if (line && line !== lastMessage && cs?.step !== 'done') {
+      lastMessage = line;
+      say(`    … ${line}`);
     }
     if (status.runtimeStatus === 'Failed') {
       say(`\nDeployment FAILED: ${typeof status.error === 'string' ? status.error : JSON.stringify(status.error)}`);
@@ -94,15 +104,20 @@ async function main(): Promise<void> {
   // A fresh local cloud each time: the emulator keeps no state across runs, so neither does the runner.
   rmSync(dataDir, { recursive: true, force: true });
   say('Starting the local cloud (Azurite, ARM emulator, Functions runner)…');
-  const cloud = await startLocalCloud({ dataDir, emulator: { timing: { instanceProvisionMs: 400, extensionRunMs: 300, networkOperationMs: 100 } }, runner: { log: () => undefined } });
+  // Azure's durations (core/timingProfile.ts) at one Azure minute per real second.
+  const time = azureTime();
+  const cloud = await startLocalCloud({ dataDir, emulator: time, runner: { log: () => undefined } });
+  say(`  Azure time: operations take what they take in Azure, ${time.timeScale}× faster (one Azure minute = ${Math.round(60_000 / time.timeScale)} ms).`);
   say(`  app ${cloud.baseUrl}   ARM emulator ${cloud.armEndpoint}   Azurite ${cloud.azurite.blobEndpoint}`);
   say(`Deploying ${path.relative(process.cwd(), specFile)}…`);
+  const started = Date.now();
   const report = await run(cloud, spec);
   if (report) {
     say('');
     say(table([['instance', 'computer name', 'zone', 'private IP', 'verdict', 'reason'], ...report.instances.map((i) => [i.instanceId, i.computerName, i.zone ?? '-', i.privateIp ?? '-', i.verdict.toUpperCase(), i.reason])]));
     say('');
-    say(`Steps: ${report.steps.map((s) => `${s.name} (${s.writes} write${s.writes === 1 ? '' : 's'}, ${s.durationMs} ms)`).join(', ')}`);
+    say(`Steps (Azure time): ${report.steps.map((s) => `${s.name} (${s.writes} write${s.writes === 1 ? '' : 's'}, ${azureDuration(s.durationMs)})`).join(', ')}`);
+    say(`Azure time ${azureDuration(report.steps.reduce((sum, s) => sum + s.durationMs, 0))} in ${((Date.now() - started) / 1000).toFixed(1)} s of real time.`);
     say(`Result: ${report.outcome.toUpperCase()} — ${report.totals.passed}/${report.totals.instances} instances passed, ${report.armWrites} ARM writes.`);
     say(`Front end: ${report.frontEndUrl ?? '(none)'}  (public address in the emulator: ${report.publicFrontEndUrl ?? '-'})`);
     say(`Fleet page: ${cloud.baseUrl}/api/fleet  (viewer key, asked once by the page: ${cloud.viewerKey})`);

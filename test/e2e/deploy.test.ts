@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
 import { waitForStatus } from '../support/durableRuns';
 import { recordObservedActions } from '../support/observedActions';
@@ -80,7 +81,7 @@ async function instanceIds(rg: string, scaleSet: string): Promise<string[]> {
 const armWritesSince = (seq: number): number => cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).length;
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-e2e-')), runner: { log: () => undefined, timers: 'manual' } });
+  cloud = await startLocalCloud({ emulator: azureTime(), dataDir: mkdtempSync(path.join(tmpdir(), 'friday-e2e-')), runner: { log: () => undefined, timers: 'manual' } });
 });
 afterAll(async () => {
   if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'e2e-deploy');

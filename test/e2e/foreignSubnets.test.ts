@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
 import { runToEnd, type RunStatus } from '../support/durableRuns';
 
@@ -27,7 +28,7 @@ async function deploy(body: unknown): Promise<RunStatus> {
 const errorCode = (error: unknown): string | undefined => (error as { code?: string }).code;
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-subnets-')), runner: { log: () => undefined, timers: 'manual' } });
+  cloud = await startLocalCloud({ emulator: azureTime(), dataDir: mkdtempSync(path.join(tmpdir(), 'friday-subnets-')), runner: { log: () => undefined, timers: 'manual' } });
   clients = testClients(cloud.emulator);
 });
 afterAll(async () => cloud?.close());

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { parseSettings, SettingsError } from '../../src/settings';
 import { testClients } from '../support/armTestClients';
 import { runToEnd } from '../support/durableRuns';
@@ -23,7 +24,7 @@ const run = (route: string, body: unknown) => runToEnd(cloud, route, body);
 beforeAll(async () => {
   const subscription = '00000000-0000-0000-0000-00000000f41d';
   identityId = `/subscriptions/${subscription}/resourceGroups/rg-friday-app/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-friday-instances`;
-  cloud = await startLocalCloud({
+  cloud = await startLocalCloud({ emulator: azureTime(),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-identity-')),
     settings: { FRIDAY_SCRIPT_ACCESS: 'managedIdentity', FRIDAY_INSTANCE_IDENTITY_ID: identityId, FRIDAY_INSTANCE_IDENTITY_CLIENT_ID: '6f1c4a2e-0d7b-4c55-9a3e-2b8f1e0c7d91' },
     runner: { log: () => undefined, timers: 'manual' },

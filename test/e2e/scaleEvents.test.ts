@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { changeInstanceId } from '../../src/domain/changeLock';
 import { recordObservedActions } from '../support/observedActions';
 
@@ -54,7 +55,7 @@ async function waitFor(predicate: (s: Status | undefined) => boolean, timeoutMs 
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
+  cloud = await startLocalCloud({ emulator: azureTime(),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-events-')),
     runner: { log: (l) => { if (process.env.RUNNER_DEBUG) console.log(l); }, timers: 'manual' },
     // Two failed looks one second apart confirm a failure (the default is three, a minute apart).

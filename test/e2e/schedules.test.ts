@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
 
@@ -101,7 +102,7 @@ async function instances(): Promise<Array<{ instanceId: string; vmSize: string }
 const instanceSizes = async (): Promise<string[]> => (await instances()).map((i) => i.vmSize);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
+  cloud = await startLocalCloud({ emulator: azureTime(),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-sched-')),
     settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
     runner: { log: () => undefined, timers: 'manual' },

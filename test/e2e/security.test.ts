@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { scriptBlobName, setupScriptContent } from '../../src/azure/scriptStore';
 import { waitForStatus } from '../support/durableRuns';
 
@@ -35,7 +36,7 @@ async function instanceIds(): Promise<string[]> {
 const secrets = (): string[] => [cloud.functionKey, cloud.masterKey, cloud.viewerKey];
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
+  cloud = await startLocalCloud({ emulator: azureTime(),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-security-')),
     settings: { FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_SCHEDULES_BLOB: 'schedules-security.json' },
     runner: { log: () => undefined, timers: 'manual' },

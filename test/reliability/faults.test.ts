@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { changeInstanceId } from '../../src/domain/changeLock';
 import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
@@ -155,7 +156,7 @@ async function inventory(rg: string): Promise<Record<string, number>> {
 const EXPECTED_INVENTORY = { scaleSets: 1, instances: 3, publicIps: 2, loadBalancers: 1, nsgs: 1, vnets: 1, natGateways: 1 };
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
+  cloud = await startLocalCloud({ emulator: azureTime(),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
     // ARM requests time out after 3 s here (100 s by default), so an ARM call that never answers is tested in seconds.
     settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: '3' },

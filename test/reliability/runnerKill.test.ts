@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { localAppSettings } from '../../local/cli/localCloud';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
 import { requireFreshBuild } from '../support/freshBuild';
 import { killRunner as kill, repoRoot, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
@@ -45,7 +46,10 @@ function random(seed: number): () => number {
   };
 }
 
-const startRunner = (dataDir: string): Promise<Runner> => startRunnerProcess({ dataDir, settings, children });
+// Azure's time (the timing profile), on one clock shared by the emulator and each runner process.
+const time = azureTime();
+const clockOriginMs = Date.now();
+const startRunner = (dataDir: string): Promise<Runner> => startRunnerProcess({ dataDir, settings, children, clock: { timeScale: time.timeScale, originMs: clockOriginMs } });
 
 async function startDeployment(runner: Runner, resourceGroup: string): Promise<string> {
   const res = await fetch(`${runner.baseUrl}/api/deployments`, {
@@ -104,8 +108,8 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'friday-kill-'));
   [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dir, 'azurite') }),
-    // Some latency, so a kill can land inside an operation as well as between them.
-    startEmulator({ stateDir: path.join(dir, 'emulator'), timing: { networkOperationMs: 30, instanceProvisionMs: 60, extensionRunMs: 30 } }),
+    // Azure's durations, so a kill can land inside an operation as well as between them.
+    startEmulator({ stateDir: path.join(dir, 'emulator'), ...time, clockOriginMs }),
   ]);
   settings = localAppSettings({ azurite, emulator });
 }, 60_000);
