@@ -156,7 +156,9 @@ async function inventory(rg: string): Promise<Record<string, number>> {
 const EXPECTED_INVENTORY = { scaleSets: 1, instances: 3, publicIps: 2, loadBalancers: 1, nsgs: 1, vnets: 1, natGateways: 1 };
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ emulator: azureTime(),
+  cloud = await startLocalCloud({
+    // Azure's time at 60: a 5xx burst makes the SDK back off 1 + 2 + 4 real seconds inside one activity, which must fit in functionTimeout (10 Azure min = 10 real s).
+    emulator: azureTime({ timeScale: 60 }),
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
     // ARM requests time out after 3 s here (100 s by default), so an ARM call that never answers is tested in seconds.
     settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: '3' },

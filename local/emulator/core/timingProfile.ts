@@ -34,12 +34,14 @@ export const AZURE_TIMING: Readonly<Required<EmulatorTiming>> = Object.freeze({
 });
 
 /**
- * The time scale the tests and the demo use: one Azure minute in one real second. At this scale
- * host.json's ten-minute `functionTimeout` is ten real seconds — longer than any real-time wait an
- * activity makes on this machine (the prober's 5 s page timeout) — and a deployment's Azure
- * quarter of an hour takes about fifteen real seconds. `FRIDAY_TIME_SCALE` overrides it.
+ * The time scale the tests and the demo use: one Azure minute in half a real second. At this scale
+ * host.json's ten-minute `functionTimeout` is five real seconds — longer than the real-time waits an
+ * activity makes here (a page probe's timeout, the SDK's back-off after one or two 5xx) — and a
+ * deployment's Azure ten minutes take about five real seconds. A test that makes the SDK back off
+ * longer in real time (a 5xx burst: 1 + 2 + 4 s) runs at 60 (ten real seconds). `FRIDAY_TIME_SCALE`
+ * overrides it.
  */
-export const DEFAULT_AZURE_TIME_SCALE = 60;
+export const DEFAULT_AZURE_TIME_SCALE = 120;
 
 export interface AzureTime {
   timing: EmulatorTiming;
