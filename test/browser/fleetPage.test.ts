@@ -100,7 +100,8 @@ describe('fleet page', () => {
     expect(text).toContain('Standard_D2s_v5');
     expect(text).toContain('Manual');
     expect(text).toContain('Asia/Seoul');
-    expect(await section.locator('ol.timeline li').count()).toBeGreaterThan(0);
+    // Seven days of a Mon–Fri 08:00–19:00 period hold every weekday's start and end exactly once: 10 changes.
+    expect(await section.locator('ol.timeline li').count()).toBe(10);
     expect(await section.locator('a[href^="http://127.0.0.1"]').count()).toBe(1); // the front end
     // Runs: the verification and the deployment, newest first, each with a working report link.
     const runKinds = await section.locator('table').nth(1).locator('tbody tr td:first-child').allTextContents();
