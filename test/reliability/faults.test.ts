@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
-import { azureTime } from '../../local/emulator/core/timingProfile';
 import { changeInstanceId } from '../../src/domain/changeLock';
 import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
@@ -157,8 +156,10 @@ const EXPECTED_INVENTORY = { scaleSets: 1, instances: 3, publicIps: 2, loadBalan
 
 beforeAll(async () => {
   cloud = await startLocalCloud({
-    // Azure's time at 60: a 5xx burst makes the SDK back off 1 + 2 + 4 real seconds inside one activity, which must fit in functionTimeout (10 Azure min = 10 real s).
-    emulator: azureTime({ timeScale: 60 }),
+    // Instant timing, not Azure's: this file's faults run on real time — the SDK's back-off after a
+    // 5xx burst (1 + 2 + 4 s) and the event storm's 1000 loopback deliveries — which at a time scale
+    // count N times over in Azure time (the storm's 2 s settle window would be 17 ms). Azure's time is
+    // covered by longOperations.test.ts and runnerKill.test.ts beside this file.
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
     // ARM requests time out after 3 s here (100 s by default), so an ARM call that never answers is tested in seconds.
     settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: '3' },
