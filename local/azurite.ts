@@ -50,16 +50,22 @@ function azuriteBlobMain(): string {
   return path.join(path.dirname(pkg), 'dist', 'src', 'blob', 'main.js');
 }
 
+class PortTakenError extends Error {}
+
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode} before it was ready`);
     try {
-      // Any HTTP answer (Azurite says 400 to a bare GET on the account) means it is listening.
-      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      // Any answer from Azurite (it says 400 to a bare GET on the account) means it is listening —
+      // but only Azurite's: the free port may have been taken meanwhile by another server (the
+      // emulator starting beside it took it once, and every blob call then got its 404).
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (!(res.headers.get('server') ?? '').startsWith('Azurite')) throw new PortTakenError(`port of ${url} answered by ${res.headers.get('server') ?? 'another server'}, not Azurite`);
       return;
     } catch (error) {
+      if (error instanceof PortTakenError) throw error;
       lastError = error;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -68,6 +74,18 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 export async function startAzurite(options: AzuriteOptions): Promise<AzuriteHandle> {
+  // A port found free can be taken before Azurite binds it (other servers start at the same time):
+  // then start again on another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAzuriteOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startAzuriteOnce(options: AzuriteOptions): Promise<AzuriteHandle> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const child = spawn(
@@ -92,6 +110,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteHand
     await waitForHttp(blobEndpoint, child, options.startTimeoutMs ?? 30_000);
   } catch (error) {
     child.kill('SIGKILL');
+    if (error instanceof PortTakenError) throw error;
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   const connectionString =
