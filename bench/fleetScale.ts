@@ -15,6 +15,7 @@
  *
  * Every bound is measured or computed in the same run; nothing here is asserted.
  */
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AZURE_LIST_PAGE_LATENCY } from '../local/emulator/core/armLatency';
@@ -53,8 +54,28 @@ const median = (values: number[]): number => {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 };
 
+/**
+ * Waits (up to 2 min) until the loopback connections earlier phases closed have left TIME_WAIT: a
+ * 1000-instance phase opens ~26 000 probe connections, and with the ephemeral port range (28 000
+ * ports) still held by them a new connection fails (EADDRNOTAVAIL, "fetch failed").
+ */
+export async function waitForFreePorts(maxTimeWait = 4000): Promise<number> {
+  const timeWait = (): number => Number(/tw (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 0);
+  const deadline = Date.now() + 120_000;
+  while (timeWait() > maxTimeWait && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
+  return timeWait();
+}
+
 async function admin<T>(cloud: FleetBenchCloud, route: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${cloud.emulator.adminUrl}${route}`, init);
+  let res: Response | undefined;
+  for (let attempt = 0; !res; attempt++) {
+    try {
+      res = await fetch(`${cloud.emulator.adminUrl}${route}`, init);
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await waitForFreePorts();
+    }
+  }
   if (!res.ok) throw new Error(`emulator admin ${route}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
@@ -115,6 +136,7 @@ export async function useAzureListLatency(cloud: FleetBenchCloud): Promise<void>
 }
 
 export async function measurePagedLatency(cloud: FleetBenchCloud, options: { rg: string; name: string; n: number; runs: number; warmups: number }): Promise<PagedLatencyFigures> {
+  await waitForFreePorts();
   await useAzureListLatency(cloud);
   await admin(cloud, '/reset', { method: 'POST' }); // a fresh Compute budget: a separate measurement
   const runs: Array<{ verifyMs: number; boundMs: number; meanPageMs: number; throttled: number }> = [];
@@ -159,6 +181,7 @@ export interface FleetTargets {
 
 /** Scale sets of `n` instances each (beside the ones given), built straight through ARM. */
 export async function buildFleet(cloud: FleetBenchCloud, options: { existing: Array<{ rg: string; name: string }>; count: number; n: number; scriptUrl: string }): Promise<FleetTargets> {
+  await waitForFreePorts();
   const clients = testClients(cloud.emulator);
   const scaleSets = [...options.existing];
   const wanted = Array.from({ length: Math.max(0, options.count - scaleSets.length) }, (_, i) => ({ rg: `rg-bench-fleet-${i + 1}`, name: 'vmss-bench' }));
@@ -194,6 +217,7 @@ export interface FleetFigures {
 
 /** Verifies every scale set of the fleet at once, with a fresh Compute budget. */
 export async function measureFleet(cloud: FleetBenchCloud, fleet: FleetTargets): Promise<FleetFigures> {
+  await waitForFreePorts();
   await useAzureListLatency(cloud);
   await admin(cloud, '/reset', { method: 'POST' });
   const since = await lastSeq(cloud);
