@@ -37,6 +37,11 @@ export interface KeptEvent {
   /** The instance the event names, if any (its earlier verdict no longer holds). */
   instanceId?: string;
   receivedAt: string;
+  /**
+   * The scale set it is for, kept beside the event so that a sweep can hand over events nobody is
+   * waiting for any more (the key is a hash and cannot be read back). Absent on older events.
+   */
+  scaleSet?: { resourceGroup: string; scaleSetName: string };
   /** The blob holding it (what a run removes once its report lists the event). */
   name: string;
 }
@@ -52,6 +57,7 @@ export async function keepEvent(settings: AppSettings, key: string, event: Omit<
     reason: encodeURIComponent(event.reason.slice(0, 1000)),
     receivedat: event.receivedAt,
     ...(event.instanceId ? { instanceid: encodeURIComponent(event.instanceId) } : {}),
+    ...(event.scaleSet ? { resourcegroup: encodeURIComponent(event.scaleSet.resourceGroup), scaleset: encodeURIComponent(event.scaleSet.scaleSetName) } : {}),
   };
   try {
     await container(settings).getBlockBlobClient(name).upload('', 0, { metadata, conditions: { ifNoneMatch: '*' } });
@@ -62,21 +68,69 @@ export async function keepEvent(settings: AppSettings, key: string, event: Omit<
   }
 }
 
-/** Every event waiting for the scale set, oldest first. */
-export async function listKeptEvents(settings: AppSettings, key: string): Promise<KeptEvent[]> {
+/** A kept event as its blob's listing entry shows it. */
+function keptEventOf(blob: { name: string; metadata?: Record<string, string> }): KeptEvent {
+  const m = blob.metadata ?? {};
+  const text = (k: string): string | undefined => (m[k] === undefined ? undefined : decodeURIComponent(m[k]));
+  const instanceId = text('instanceid');
+  const resourceGroup = text('resourcegroup');
+  const scaleSetName = text('scaleset');
+  return {
+    eventId: text('eventid') ?? blob.name,
+    reason: text('reason') ?? 'event',
+    receivedAt: m.receivedat ?? '',
+    name: blob.name,
+    ...(instanceId ? { instanceId } : {}),
+    ...(resourceGroup && scaleSetName ? { scaleSet: { resourceGroup, scaleSetName } } : {}),
+  };
+}
+
+async function listKept(settings: AppSettings, prefix: string): Promise<KeptEvent[]> {
   const out: KeptEvent[] = [];
   try {
-    for await (const blob of container(settings).listBlobsFlat({ prefix: eventsPrefix(key), includeMetadata: true })) {
-      const m = blob.metadata ?? {};
-      const text = (k: string): string | undefined => (m[k] === undefined ? undefined : decodeURIComponent(m[k]));
-      const instanceId = text('instanceid');
-      out.push({ eventId: text('eventid') ?? blob.name, reason: text('reason') ?? 'event', receivedAt: m.receivedat ?? '', name: blob.name, ...(instanceId ? { instanceId } : {}) });
-    }
+    for await (const blob of container(settings).listBlobsFlat({ prefix, includeMetadata: true })) out.push(keptEventOf(blob));
   } catch (error) {
     if (statusOf(error) === 404) return [];
     throw error;
   }
   return out.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.eventId.localeCompare(b.eventId));
+}
+
+/** Every event waiting for the scale set, oldest first. */
+export async function listKeptEvents(settings: AppSettings, key: string): Promise<KeptEvent[]> {
+  return listKept(settings, eventsPrefix(key));
+}
+
+/** Scale sets with events waiting since before a given time (one listing of every kept event). */
+export interface WaitingScaleSet {
+  resourceGroup: string;
+  scaleSetName: string;
+  events: number;
+  oldestReceivedAt: string;
+}
+
+/**
+ * The scale sets whose oldest kept event was received before `receivedBefore` — events no run took
+ * over (a hand-over that gave up, a watch that failed, an event that came in just as a hand-over
+ * ended). Events kept before the scale set was recorded beside them cannot be handed over by name
+ * and are counted in `unnamed`.
+ */
+export async function listScaleSetsWithWaitingEvents(settings: AppSettings, receivedBefore: Date): Promise<{ scaleSets: WaitingScaleSet[]; unnamed: number }> {
+  const byKey = new Map<string, WaitingScaleSet>();
+  let unnamed = 0;
+  const cutoff = receivedBefore.toISOString();
+  for (const event of await listKept(settings, '_state/events/')) {
+    if (!event.scaleSet) {
+      unnamed += 1;
+      continue;
+    }
+    const key = event.name.split('/')[2] ?? event.name;
+    const entry = byKey.get(key);
+    if (entry) entry.events += 1;
+    else byKey.set(key, { ...event.scaleSet, events: 1, oldestReceivedAt: event.receivedAt });
+  }
+  // listKept sorts oldest first, so each entry's oldestReceivedAt is its first event's.
+  return { scaleSets: [...byKey.values()].filter((s) => s.oldestReceivedAt < cutoff), unnamed };
 }
 
 /** Removes events a run has accounted for (already removed ones are fine: removal is repeatable). */

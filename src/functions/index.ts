@@ -36,6 +36,7 @@ import './activities/pollArmOperation';
 import './orchestrators/evaluateSchedules';
 import './orchestrators/applySchedule';
 import './timers/scheduleTimer';
+import './timers/keptEventsSweep';
 import './http/schedules';
 import './http/schedulesEvaluate';
 import './http/fleetPage';

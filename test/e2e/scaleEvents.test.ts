@@ -10,7 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { azureTime } from '../../local/emulator/core/timingProfile';
-import { changeInstanceId } from '../../src/domain/changeLock';
+import { keepEvent, listKeptEvents } from '../../src/azure/scaleSetState';
+import { changeInstanceId, scaleSetKey } from '../../src/domain/changeLock';
+import { parseSettings } from '../../src/settings';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -135,5 +137,26 @@ describe('reacting to scale events', () => {
     // The only call: reading the unmanaged scale set's mark (it does not exist: 404).
     expect(cloud.emulator.requestLog.entries({ since: before }).map((e) => `${e.method} ${e.template.replace(/^.*\/providers\//, '')} ${e.status}`)).toEqual(['GET Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName} 404']);
     expect((await status(changeId))?.runtimeStatus).toBe('Completed');
+  });
+
+  it('hands over an event left waiting with no run coming for it: the sweep starts a watch that accounts for it', async () => {
+    // The store as a lost race leaves it: an event kept ten minutes ago, no hand-over or watch running.
+    await cloud.emulator.delivery.idle();
+    await cloud.runner.durableIdle();
+    const settings = parseSettings(cloud.settings);
+    const identity = { subscriptionId: cloud.subscriptionId, resourceGroup: RG, scaleSetName: 'vmss-friday' };
+    const receivedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+    expect(await keepEvent(settings, scaleSetKey(identity), { eventId: 'orphaned-event-1', reason: 'ResourceWriteSuccess left behind', receivedAt, scaleSet: { resourceGroup: RG, scaleSetName: 'vmss-friday' } })).toBe('kept');
+    // A fresh event of another scale set is not stale yet: no run for it.
+    const other = { subscriptionId: cloud.subscriptionId, resourceGroup: RG, scaleSetName: 'vmss-other' };
+    await keepEvent(settings, scaleSetKey(other), { eventId: 'fresh-event-1', reason: 'just arrived', receivedAt: new Date().toISOString(), scaleSet: { resourceGroup: RG, scaleSetName: 'vmss-other' } });
+
+    await cloud.runner.fireTimer('keptEventsSweep');
+    const done = await waitFor((s) => s?.name === 'watchScaleSet' && ['Completed', 'Failed'].includes(s.runtimeStatus) && ((s.output as { events?: Array<{ eventId: string }> } | null)?.events ?? []).some((e) => e.eventId === 'orphaned-event-1'));
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    expect((done.output as { outcome: string }).outcome).toBe('succeeded');
+    expect(await listKeptEvents(settings, scaleSetKey(identity))).toEqual([]);
+    expect((await listKeptEvents(settings, scaleSetKey(other))).map((e) => e.eventId)).toEqual(['fresh-event-1']);
+    expect(await status(changeInstanceId(other))).toBeUndefined();
   });
 });

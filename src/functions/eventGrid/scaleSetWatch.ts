@@ -60,7 +60,7 @@ export async function signalWatch(options: { client: DurableClient; settings: Ap
   // A redelivery of an event the last watch already handled changes nothing.
   const carried = previous && !holdsLock(previous.runtimeStatus) && previous.name === ORCHESTRATOR.watchScaleSet ? (previous.output as Partial<WatchInput> | null) : null;
   if (carried?.seenEventIds?.includes(event.eventId)) return 'duplicate';
-  const kept = await keepEvent(settings, scaleSetKey(identity), { eventId: event.eventId, reason: event.reason, receivedAt: options.now.toISOString(), ...(event.instanceId ? { instanceId: event.instanceId } : {}) });
+  const kept = await keepEvent(settings, scaleSetKey(identity), { eventId: event.eventId, reason: event.reason, receivedAt: options.now.toISOString(), scaleSet: { resourceGroup: scaleSet.resourceGroup, scaleSetName: scaleSet.name }, ...(event.instanceId ? { instanceId: event.instanceId } : {}) });
   if (kept === 'duplicate') return 'duplicate';
   const target = { resourceGroup: scaleSet.resourceGroup, scaleSetName: scaleSet.name };
   const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.watchScaleSet, instanceId: lockId, input: watchInputAfter(previous, settings, target) });
