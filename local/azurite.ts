@@ -111,6 +111,8 @@ async function startAzuriteOnce(options: AzuriteOptions): Promise<AzuriteHandle>
   } catch (error) {
     child.kill('SIGKILL');
     if (error instanceof PortTakenError) throw error;
+    // The other way a taken port shows: Azurite itself could not listen on it.
+    if (stderr.includes('EADDRINUSE')) throw new PortTakenError(`port ${port} was taken before Azurite could listen on it`);
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   const connectionString =
