@@ -4,6 +4,7 @@
  * classic way to hit Compute's HighCostGet throttling).
  */
 import { probeWithDefaults, type FrontEndProbe } from '../domain/availability/frontEndProbe';
+import { parseDataVolumeReport } from '../domain/verification/dataVolume';
 import type { InstanceFacts } from '../domain/verification/verdicts';
 import type { ArmClients } from './armClients';
 import { armScaleSetReader, type ScaleSetReader } from './scaleSetReads';
@@ -92,6 +93,14 @@ export async function collectScaleSetFacts(
         return { name: e.name ?? '', code, ...(message ? { message } : {}) };
       }),
       dataDiskLuns: (vm.storageProfile?.dataDisks ?? []).map((d) => d.lun),
+      dataDiskSizeGB: vm.storageProfile?.dataDisks?.find((d) => d.lun === 0)?.diskSizeGB ?? null,
+      // The setup command's volume report, from the extension's StdOut substatus (already in this page).
+      dataVolume:
+        (view?.extensions ?? [])
+          .flatMap((e) => e.substatuses ?? [])
+          .filter((s) => /\/StdOut\//i.test(s.code ?? ''))
+          .map((s) => parseDataVolumeReport(s.message))
+          .find((r) => r !== null) ?? null,
     });
   }
   const ipConfig = vmss.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations?.[0];

@@ -26,7 +26,7 @@ const loadIdentity = (): typeof import('@azure/identity') => require('@azure/ide
 export interface PublishedScript {
   blobName: string;
   sha256: string;
-  /** `powershell -ExecutionPolicy Unrestricted -File <blobName>` — safe to store and show. */
+  /** `powershell … -File <blobName> && powershell … -Command "<volume report>"` — safe to store and show. */
   commandToExecute: string;
   uploaded: boolean;
 }
@@ -47,8 +47,25 @@ export function scriptBlobName(content: string): { blobName: string; sha256: str
   return { blobName: `setup-friday-${sha256.slice(0, 8)}.ps1`, sha256 };
 }
 
+/**
+ * The seed's script, unchanged (`-File`), then — only when it exited 0 (cmd.exe `&&`; the Windows
+ * Custom Script Extension runs the line through cmd) — a report of the X: volume and its disk on
+ * standard output, which Azure returns as the extension's StdOut substatus (see
+ * domain/verification/dataVolume.ts). The report never fails the extension (`exit 0`): a missing X:
+ * is verification's verdict, with its own reason.
+ */
 export function setupCommand(blobName: string): string {
-  return `powershell -ExecutionPolicy Unrestricted -File ${blobName}`;
+  const report = [
+    'Get-Partition -DriveLetter X -ErrorAction SilentlyContinue | Get-Volume | Format-List DriveLetter,FileSystem,FileSystemLabel',
+    'Get-Partition -DriveLetter X -ErrorAction SilentlyContinue | Get-Disk | Format-List Number,Size',
+    'exit 0',
+  ].join('; ');
+  return `powershell -ExecutionPolicy Unrestricted -File ${blobName} && powershell -ExecutionPolicy Unrestricted -Command "${report}"`;
+}
+
+/** The script blob a setup command runs (`-File <blob>`). */
+export function scriptBlobOf(command: string): string | undefined {
+  return /\s-File\s+(\S+)/.exec(command)?.[1];
 }
 
 /**

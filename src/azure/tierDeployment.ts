@@ -16,7 +16,7 @@ import type { AppSettings } from '../settings';
 import type { ArmClients } from './armClients';
 import { scrubSecrets } from './armErrors';
 import { generatedAdminPassword } from './adminPassword';
-import { scriptAccess } from './scriptStore';
+import { scriptAccess, scriptBlobOf } from './scriptStore';
 import type { OperationProgress } from './armOperations';
 import { getResource, operationInProgress, startPut } from './tierResources';
 
@@ -68,7 +68,7 @@ async function writeScaleSet(options: { settings: AppSettings; clients: ArmClien
     body.virtualMachineProfile.osProfile.adminPassword = generatedAdminPassword();
   }
   const command = String((body.virtualMachineProfile.extensionProfile.extensions[0]?.settings as { commandToExecute?: string } | undefined)?.commandToExecute ?? '');
-  const blobName = command.split(/\s+/).pop() ?? '';
+  const blobName = scriptBlobOf(command) ?? '';
   const ext = body.virtualMachineProfile.extensionProfile.extensions.find((e) => e.name === EXTENSION_NAME);
   if (ext) ext.protectedSettings = await scriptAccess(settings, blobName, options.now);
   return startPut(options.clients, 'virtualMachineScaleSet', spec.resourceGroup, resource.name, body, options.description);

@@ -31,7 +31,7 @@ beforeAll(async () => {
         name: 'vmss-friday',
         timeZone: 'Asia/Seoul',
         default: { capacity: 1, vmSize: 'Standard_B2s' },
-        periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '19:00', target: { capacity: 3, vmSize: 'Standard_D2s_v5' } }],
+        periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '19:00', target: { capacity: 3, vmSize: 'Standard_D2ds_v5' } }],
       },
     ],
   };
@@ -97,7 +97,7 @@ describe('fleet page', () => {
       expect(await cell.getAttribute('title')).toMatch(/^FRIDAY00000[02] \(instance \d\) — pass/i);
     }
     const text = (await section.textContent()) ?? '';
-    expect(text).toContain('Standard_D2s_v5');
+    expect(text).toContain('Standard_D2ds_v5');
     expect(text).toContain('Manual');
     expect(text).toContain('Asia/Seoul');
     // Seven days of a Mon–Fri 08:00–19:00 period hold every weekday's start and end exactly once: 10 changes.

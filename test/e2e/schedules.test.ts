@@ -1,6 +1,6 @@
 /**
  * Schedules end to end on the local cloud: the production timer function is fired at chosen
- * instants (the runner's clock is the orchestrations' clock), the tier goes from 4 × Standard_D2s_v5
+ * instants (the runner's clock is the orchestrations' clock), the tier goes from 4 × Standard_D2ds_v5
  * to 1 × Standard_B2s in the evening and back in the morning with every batch verified, ticks with
  * nothing to change write nothing to ARM, and a resize batch with a broken instance rolls the size
  * back with a report.
@@ -51,7 +51,7 @@ const schedule = (extra: Record<string, unknown> = {}) => ({
       name: VMSS,
       timeZone: 'Europe/Berlin',
       default: { capacity: 1, vmSize: 'Standard_B2s' },
-      periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '07:30', end: '19:00', target: { capacity: 4, vmSize: 'Standard_D2s_v5' } }],
+      periods: [{ name: 'business-hours', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '07:30', end: '19:00', target: { capacity: 4, vmSize: 'Standard_D2ds_v5' } }],
       resize: { maxBatchInstancePercent: 25 },
       ...extra,
     },
@@ -110,7 +110,7 @@ beforeAll(async () => {
   // Both tiers are deployed before the tests move the clock ahead: the setup script's SAS is signed
   // for "now", and Azurite checks it against the real time.
   const specs = [
-    { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 4, vmSize: 'Standard_D2s_v5', overprovision: false } },
+    { ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 4, vmSize: 'Standard_D2ds_v5', overprovision: false } },
     { ...example, resourceGroup: ROLLING_RG, scaleSet: { ...example.scaleSet, capacity: 3, overprovision: false, upgradePolicy: { mode: 'Rolling', maxBatchInstancePercent: 34 } } },
   ];
   for (const spec of specs) {
@@ -146,7 +146,7 @@ describe('right-sizing on a schedule', () => {
     const view = (await res.json()) as { valid: boolean; scaleSets: Array<{ current: { capacity: number; vmSize: string }; desired: { capacity: number; vmSize: string; reason: string }; action: string; order: string[]; nextChanges: Array<{ localTime: string; to: unknown }> }> };
     expect(view.valid).toBe(true);
     const s = view.scaleSets[0];
-    expect(s?.current).toMatchObject({ capacity: 4, vmSize: 'Standard_D2s_v5' });
+    expect(s?.current).toMatchObject({ capacity: 4, vmSize: 'Standard_D2ds_v5' });
     expect(s?.desired).toMatchObject({ capacity: 1, vmSize: 'Standard_B2s' });
     expect(s?.action).toBe('change');
     expect(s?.order).toEqual(['capacity', 'vmSize']);
@@ -165,7 +165,7 @@ describe('right-sizing on a schedule', () => {
     const evening = await tickAt('2026-12-01T20:00:00+01:00');
     expect(evening.evaluation.scaleSets[0]?.action).toBe('started');
     expect(evening.run?.outcome).toBe('succeeded');
-    expect(evening.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['capacity:4→1:succeeded', 'vmSize:Standard_D2s_v5→Standard_B2s:succeeded']);
+    expect(evening.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['capacity:4→1:succeeded', 'vmSize:Standard_D2ds_v5→Standard_B2s:succeeded']);
     expect(evening.run?.batches).toHaveLength(1);
     expect(evening.run?.batches[0]?.failed).toEqual([]);
     expect(evening.run?.instances).toHaveLength(1);
@@ -181,15 +181,15 @@ describe('right-sizing on a schedule', () => {
     // Wednesday 07:35: resize the one instance first, then scale out to 4 on the new size.
     const morning = await tickAt('2026-12-02T07:35:00+01:00');
     expect(morning.run?.outcome).toBe('succeeded');
-    expect(morning.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s→Standard_D2s_v5:succeeded', 'capacity:1→4:succeeded']);
+    expect(morning.run?.steps.map((s) => `${s.field}:${String(s.from)}→${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s→Standard_D2ds_v5:succeeded', 'capacity:1→4:succeeded']);
     expect(morning.run?.instances).toHaveLength(3); // the new instances, verified on the new size
-    expect(morning.run?.instances.every((i) => i.verdict === 'pass' && i.vmSize === 'Standard_D2s_v5')).toBe(true);
-    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2s_v5'));
+    expect(morning.run?.instances.every((i) => i.verdict === 'pass' && i.vmSize === 'Standard_D2ds_v5')).toBe(true);
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2ds_v5'));
   }, 180_000);
 
   it('halts a resize at a failing batch and rolls the size back, with a report; the next tick holds instead of flapping', async () => {
     // A one-day override asks for a larger size at full capacity: four batches of one instance.
-    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(schedule({ overrides: [{ date: '2026-12-03', target: { vmSize: 'Standard_D4s_v5' }, reason: 'load test' }] })) })).status).toBe(200);
+    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(schedule({ overrides: [{ date: '2026-12-03', target: { vmSize: 'Standard_D4ds_v5' }, reason: 'load test' }] })) })).status).toBe(200);
     const sorted = (await instances()).map((i) => i.instanceId);
     expect(sorted).toHaveLength(4);
     const broken = sorted[1] ?? '';
@@ -203,9 +203,9 @@ describe('right-sizing on a schedule', () => {
     expect(run.batches[1]?.failed).toEqual([expect.objectContaining({ instanceId: broken, reason: expect.stringContaining('page: HTTP 500') as unknown })]);
     expect(run.steps.map((s) => `${s.field}:${s.status}`)).toEqual(['vmSize:failed', 'rollback:failed']);
     expect(run.steps[0]?.detail).toContain('batch 2 failed');
-    expect(run.rollback?.to).toBe('Standard_D2s_v5');
+    expect(run.rollback?.to).toBe('Standard_D2ds_v5');
     expect(run.rollback?.failed).toBe(1); // the broken instance is still broken, on its old size
-    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2s_v5'));
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2ds_v5'));
 
     // The next tick does not try the same resize again at once.
     const next = await tickAt('2026-12-03T10:05:00+01:00');
@@ -226,7 +226,7 @@ describe('right-sizing on a schedule', () => {
     const done = (await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '')).output as RunReport;
     expect(done.outcome).toBe('succeeded');
     expect(done.batches).toHaveLength(4);
-    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D4s_v5'));
+    expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D4ds_v5'));
     expect((await api('schedules/evaluate', { method: 'POST', body: '{"dryRun":"yes"}' })).status).toBe(400);
 
     // The fleet page's data shows these runs, newest first, each with its report.
@@ -239,7 +239,7 @@ describe('right-sizing on a schedule', () => {
     expect(modelReads.filter((e) => e.path.toLowerCase().includes(`/resourcegroups/${RG.toLowerCase()}/`))).toHaveLength(1);
     expect(mine?.runs.slice(0, 2).map((r) => `${r.kind}:${r.outcome}`)).toEqual(['schedule:succeeded', 'schedule:rolledBack']);
     const report = (await (await api(mine?.runs[1]?.reportUrl ?? '')).json()) as { report: { rollback: { to: string } } };
-    expect(report.report.rollback.to).toBe('Standard_D2s_v5');
+    expect(report.report.rollback.to).toBe('Standard_D2ds_v5');
   }, 180_000);
 
   it('resizes a Rolling scale set through the platform rolling upgrade, then verifies every instance on the new size', async () => {

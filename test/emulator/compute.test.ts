@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResourceSku } from '@azure/arm-compute';
 import { RestError } from '@azure/core-rest-pipeline';
 import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
@@ -48,11 +49,11 @@ async function pagesByInstance(vmss: string, rg: string): Promise<Map<string, { 
   return out;
 }
 
-async function createTier(options: { capacity: number; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling'; url?: string }) {
+async function createTier(options: { capacity: number; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling'; url?: string; vmSize?: string }) {
   const rg = uniqueName('rg');
   const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
   const name = 'vmss-friday';
-  const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.capacity, scriptUrl: options.url ?? scriptUrl, upgradeMode: options.upgradeMode, zones: ['1', '2', '3'] });
+  const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.capacity, scriptUrl: options.url ?? scriptUrl, upgradeMode: options.upgradeMode, zones: ['1', '2', '3'], ...(options.vmSize ? { vmSize: options.vmSize } : {}) });
   const created = await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, body);
   return { rg, name, net, body, created };
 }
@@ -150,13 +151,41 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
     expect(vm.provisioningState).toBe('Failed');
   });
 
+  it('reports the extension with StdOut and StdErr substatuses, and lays disks out per size (no X: on a size without a temporary disk)', async () => {
+    const withTemp = await createTier({ capacity: 1, vmSize: 'Standard_D2ds_v5' });
+    const withoutTemp = await createTier({ capacity: 1, vmSize: 'Standard_D2s_v5' });
+    const views = [];
+    for (const t of [withTemp, withoutTemp]) for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(t.rg, t.name, { expand: 'instanceView' })) views.push(vm.instanceView?.extensions?.[0]);
+    const [temp, noTemp] = views;
+    expect(temp?.statuses?.[0]).toMatchObject({ code: 'ProvisioningState/succeeded', message: 'Command execution finished' });
+    expect(temp?.substatuses?.map((s) => s.code)).toEqual(['ComponentStatus/StdOut/succeeded', 'ComponentStatus/StdErr/succeeded']);
+    expect(temp?.substatuses?.[1]?.message ?? '').toBe('');
+    // The seed's script addresses disk 2: on a size without a temporary disk that disk does not exist,
+    // powershell -File still exits 0, and the extension reports success with the error on StdErr.
+    expect(noTemp?.statuses?.[0]?.code).toBe('ProvisioningState/succeeded');
+    expect(noTemp?.substatuses?.[1]?.message).toContain("No MSFT_Disk objects found with property 'Number' equal to '2'");
+  });
+
+  it('lists VM sizes through the Resource SKUs API, MaxResourceVolumeMB 0 for sizes without a temporary disk, and refuses a size it does not offer', async () => {
+    const skus: ResourceSku[] = [];
+    for await (const sku of clients.compute.resourceSkus.list({ filter: "location eq 'koreacentral'" })) skus.push(sku);
+    const temp = (name: string) => skus.find((s) => s.name === name)?.capabilities?.find((c) => c.name === 'MaxResourceVolumeMB')?.value;
+    expect(temp('Standard_D2s_v5')).toBe('0');
+    expect(temp('Standard_D2ds_v5')).toBe('76800');
+    expect(skus.find((s) => s.name === 'Standard_B2s')?.locations).toEqual(['koreacentral']);
+    const rg = uniqueName('rg');
+    const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
+    const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'v', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'v', capacity: 1, scriptUrl, vmSize: 'Standard_Nope_v9' }))).catch((e: unknown) => e);
+    expect((error as RestError).code).toBe('InvalidParameter');
+  });
+
   describe('VM size changes follow the upgrade policy', () => {
     it('Manual: instances keep the old size until manualupgrade', async () => {
       const { rg, name, body } = await createTier({ capacity: 2, upgradeMode: 'Manual' });
       await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, sku: { ...body.sku, name: 'Standard_B2s' } });
       let vms = [];
       for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) vms.push(vm);
-      expect(vms.every((v) => v.latestModelApplied === false && v.hardwareProfile?.vmSize === 'Standard_D2s_v5')).toBe(true);
+      expect(vms.every((v) => v.latestModelApplied === false && v.hardwareProfile?.vmSize === 'Standard_D2ds_v5')).toBe(true);
       const stale: string[] = [];
       for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name, { filter: 'properties/latestModelApplied eq false' })) stale.push(vm.instanceId ?? '');
       expect(stale).toHaveLength(2);
@@ -166,7 +195,7 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
       const upgraded = vms.find((v) => v.instanceId === stale[0]);
       expect(upgraded?.latestModelApplied).toBe(true);
       expect(upgraded?.hardwareProfile?.vmSize).toBe('Standard_B2s');
-      expect(vms.find((v) => v.instanceId === stale[1])?.hardwareProfile?.vmSize).toBe('Standard_D2s_v5');
+      expect(vms.find((v) => v.instanceId === stale[1])?.hardwareProfile?.vmSize).toBe('Standard_D2ds_v5');
     });
 
     it('Automatic: every instance moves to the new size and still serves its page', async () => {

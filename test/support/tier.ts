@@ -102,7 +102,7 @@ export function scaleSetBody(net: Omit<Tier, 'scaleSetBody'>, options: TierOptio
   const scriptName = new URL(options.scriptUrl).pathname.split('/').pop() ?? 'setup-friday.ps1';
   return {
     location: options.location ?? 'koreacentral',
-    sku: { name: options.vmSize ?? 'Standard_D2s_v5', tier: 'Standard', capacity: options.capacity },
+    sku: { name: options.vmSize ?? 'Standard_D2ds_v5', tier: 'Standard', capacity: options.capacity },
     zones: options.zones,
     overprovision: options.overprovision ?? true,
     upgradePolicy: {

@@ -2,7 +2,8 @@
  * Microsoft.Compute routes for Uniform scale sets, as `@azure/arm-compute` 25 drives them
  * (api-version 2026-04-01), plus the scale-set NIC lists that `@azure/arm-network` reads
  * (api-version 2018-10-01). One route file per resource, as Azurite splits its handlers:
- * scale sets, scale-set actions and rolling upgrades, extensions, scale-set VMs, NIC lists.
+ * scale sets, scale-set actions and rolling upgrades, extensions, scale-set VMs, NIC lists,
+ * resource SKUs.
  * ScaleSetEngine holds state and behaviour.
  */
 import type { ProviderContext } from '../core/contract';
@@ -13,6 +14,7 @@ import { registerScaleSetExtensionRoutes } from './scaleSetExtensions';
 import { registerScaleSetNicRoutes } from './scaleSetNics';
 import { registerScaleSetRoutes } from './scaleSets';
 import { registerScaleSetVmRoutes } from './scaleSetVms';
+import { registerResourceSkuRoutes } from './resourceSkus';
 
 export function registerComputeProvider(ctx: ProviderContext): void {
   const engine = new ScaleSetEngine(ctx);
@@ -24,4 +26,5 @@ export function registerComputeProvider(ctx: ProviderContext): void {
   registerScaleSetExtensionRoutes(routes);
   registerScaleSetVmRoutes(routes);
   registerScaleSetNicRoutes(routes);
+  registerResourceSkuRoutes(routes);
 }

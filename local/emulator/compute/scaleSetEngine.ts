@@ -13,6 +13,7 @@ import type { InstanceDirectory, ProviderContext } from '../core/contract';
 import { runCustomScriptExtension, type ExtensionOutcome, type InstanceIdentity } from '../guest/customScriptExtension';
 import { InstanceListener, pageLatency } from '../guest/instanceListener';
 import { WindowsGuest } from '../guest/windowsGuest';
+import { temporaryDiskGB } from './vmSizes';
 
 export type Json = Record<string, unknown>;
 
@@ -111,6 +112,11 @@ const sleepFor = (ctx: ProviderContext, ms: number): Promise<void> => (ms > 0 ? 
  */
 export function computerNameFor(prefix: string, instanceId: number): string {
   return `${prefix.slice(0, 9)}${instanceId.toString(36).toUpperCase().padStart(6, '0')}`;
+}
+
+/** A fresh guest for an instance of this model: its data disks and the size's temporary disk (or none). */
+function newGuest(doc: ScaleSetDoc, computerName: string, size = doc.sku.name): WindowsGuest {
+  return new WindowsGuest({ computerName, dataDisks: dataDisksOf(doc).map((d) => ({ lun: d.lun, sizeGB: d.diskSizeGB })), temporaryDiskGB: temporaryDiskGB(size) });
 }
 
 function vmProfile(doc: ScaleSetDoc): Json {
@@ -285,7 +291,7 @@ export class ScaleSetEngine implements InstanceDirectory {
       extensionStatus: new Map(),
       provisioningState: 'Creating',
       power: 'starting',
-      guest: new WindowsGuest({ computerName, dataDisks: dataDisksOf(state.doc).map((d) => ({ lun: d.lun, sizeGB: d.diskSizeGB })) }),
+      guest: newGuest(state.doc, computerName),
       extra,
       vmId: randomUUID(),
       busy: Promise.resolve(),
@@ -373,7 +379,7 @@ export class ScaleSetEngine implements InstanceDirectory {
       inst.provisioningState = 'Updating';
       inst.power = 'starting';
       await this.syncListener(state, inst);
-      inst.guest = new WindowsGuest({ computerName: inst.computerName, dataDisks: dataDisksOf(state.doc).map((d) => ({ lun: d.lun, sizeGB: d.diskSizeGB })) });
+      inst.guest = newGuest(state.doc, inst.computerName, inst.vmSize);
       inst.appliedExtensions.clear();
       inst.extensionStatus.clear();
       await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
@@ -393,6 +399,8 @@ export class ScaleSetEngine implements InstanceDirectory {
         await this.syncListener(state, inst);
         await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
         inst.vmSize = state.doc.sku.name;
+        // Booted on the new size: its temporary disk (or none) and the data disks renumbered after it.
+        inst.guest.setTemporaryDisk(temporaryDiskGB(inst.vmSize));
         inst.power = 'running';
       }
       if (inst.power === 'running') await this.runExtensions(state, inst, false);
@@ -408,7 +416,10 @@ export class ScaleSetEngine implements InstanceDirectory {
         inst.power = 'starting';
         await sleepFor(this.ctx, this.ctx.timing.instanceProvisionMs);
         // A deallocated instance starts on the latest size (it was re-placed).
-        if (inst.vmSize !== state.doc.sku.name && this.mode(state) !== 'Manual') inst.vmSize = state.doc.sku.name;
+        if (inst.vmSize !== state.doc.sku.name && this.mode(state) !== 'Manual') {
+          inst.vmSize = state.doc.sku.name;
+          inst.guest.setTemporaryDisk(temporaryDiskGB(inst.vmSize));
+        }
       }
       inst.power = power;
       await this.syncListener(state, inst);

@@ -7,6 +7,7 @@ import { ArmError } from '../core/contract';
 import type { ProviderContext } from '../core/contract';
 import { backendPoolIds, dataDisksOf, extensionsOf, primarySubnetId, type ExtensionModel, type Json, type ScaleSetDoc } from './scaleSetEngine';
 import { isObject, lower, type ScaleSetSecrets } from './computeRoutes';
+import { vmSize } from './vmSizes';
 
 export function deepMerge(target: Json, patch: Json): Json {
   const out: Json = { ...target };
@@ -54,7 +55,8 @@ export function scaleSetValidator(ctx: ProviderContext): (doc: ScaleSetDoc, crea
   function validate(doc: ScaleSetDoc, creating: boolean, hasStoredPassword: boolean): void {
     if (!doc.location) throw ArmError.invalidParameter('The location property is required for this definition.', 'location');
     if (!doc.sku?.name) throw ArmError.invalidParameter('The sku name (VM size) is required.', 'sku.name');
-    if (!/^Standard_[A-Za-z0-9_]+$|^Basic_[A-Za-z0-9_]+$/.test(doc.sku.name)) {
+    // Only sizes this emulator offers (and lists through Microsoft.Compute/skus): the guest's disk layout depends on the size.
+    if (!vmSize(doc.sku.name)) {
       throw ArmError.invalidParameter(`The value ${doc.sku.name} provided for the VM size is not valid.`, 'sku.name');
     }
     const capacity = doc.sku.capacity;

@@ -22,6 +22,17 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
       type: s.type,
       typeHandlerVersion: s.typeHandlerVersion,
       statuses: [status(s.code, s.ok ? 'Provisioning succeeded' : 'Provisioning failed', s.message)],
+      // The Windows Custom Script Extension reports its streams as two substatuses
+      // (ComponentStatus/StdOut|StdErr/succeeded, as `az vm get-instance-view` shows them in
+      // learn.microsoft.com custom-script-windows "Troubleshoot and support").
+      ...(s.stdout !== undefined || s.stderr !== undefined
+        ? {
+            substatuses: [
+              status('ComponentStatus/StdOut/succeeded', 'Provisioning succeeded', s.stdout ?? ''),
+              status('ComponentStatus/StdErr/succeeded', 'Provisioning succeeded', s.stderr ?? ''),
+            ],
+          }
+        : {}),
     })),
     disks: [
       { name: `${state.doc.name}_${inst.instanceId}_OsDisk`, statuses: [status('ProvisioningState/succeeded', 'Provisioning succeeded')] },

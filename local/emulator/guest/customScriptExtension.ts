@@ -1,10 +1,11 @@
 /**
  * Custom Script Extension (Windows, Microsoft.Compute/CustomScriptExtension 1.10) on a simulated
  * guest: download every `fileUris` entry over HTTP (e.g. Azurite SAS URLs), then run
- * `commandToExecute` (`powershell … -File <script>`) with the PowerShell subset. The outcome is
- * reported as Azure reports it: a status code and a message.
+ * `commandToExecute` through cmd.exe semantics (commandLine.ts: `-File`, `-Command`, `&&`) with the
+ * PowerShell subset. The outcome is reported as Azure reports it: a status code and message, and
+ * the StdOut / StdErr substatuses.
  */
-import { runPowerShell } from './powershell';
+import { runCommandLine } from './commandLine';
 import type { WindowsGuest } from './windowsGuest';
 
 export interface ExtensionOutcome {
@@ -12,7 +13,13 @@ export interface ExtensionOutcome {
   /** e.g. `ProvisioningState/succeeded`, `ProvisioningState/failed/1`. */
   code: string;
   message: string;
+  /** The command's output streams, reported as the `StdOut` / `StdErr` substatuses (absent when it never ran). */
+  stdout?: string;
+  stderr?: string;
 }
+
+/** Each stream is reported by its last 4,096 bytes (the limit Run Command documents for its output). */
+const STD_STREAM_LIMIT = 4096;
 
 export interface CustomScriptSettings {
   fileUris?: unknown;
@@ -95,23 +102,18 @@ export async function runCustomScriptExtension(options: {
       };
     }
   }
-  const file = /-File\s+("([^"]+)"|'([^']+)'|(\S+))/i.exec(command);
-  const isPowerShell = /^\s*powershell(\.exe)?\b/i.test(command);
-  if (!isPowerShell || !file) {
-    return { ok: false, code: 'ProvisioningState/failed/1', message: `Command execution failed: only 'powershell … -File <script>' commands are supported by this guest (got '${command}').` };
-  }
-  const scriptName = (file[2] ?? file[3] ?? file[4] ?? '').split(/[\\/]/).pop() ?? '';
-  const script = downloaded.get(scriptName.toLowerCase());
-  if (script === undefined) {
-    return { ok: false, code: 'ProvisioningState/failed/1', message: `The argument '${scriptName}' to the -File parameter does not exist.` };
-  }
-  const result = runPowerShell(script, options.guest);
+  const result = runCommandLine(command, options.guest, downloaded);
+  if (result.notRunnable) return { ok: false, code: 'ProvisioningState/failed/1', message: `Command execution failed: ${result.notRunnable}.`, stdout: '', stderr: '' };
+  const stdout = result.stdout.slice(-STD_STREAM_LIMIT);
+  const stderr = result.stderr.slice(-STD_STREAM_LIMIT);
   if (result.exitCode !== 0) {
     return {
       ok: false,
       code: `ProvisioningState/failed/${result.exitCode}`,
-      message: `Command execution finished, but failed because it returned a non-zero exit code of: '${result.exitCode}'. The command had an error output of: '${result.stderr}'`,
+      message: `Command execution finished, but failed because it returned a non-zero exit code of: '${result.exitCode}'. The command had an error output of: '${stderr}'`,
+      stdout,
+      stderr,
     };
   }
-  return { ok: true, code: 'ProvisioningState/succeeded', message: `Command execution finished. StdOut: ${result.stdout.slice(0, 500)}` };
+  return { ok: true, code: 'ProvisioningState/succeeded', message: 'Command execution finished', stdout, stderr };
 }

@@ -1,9 +1,14 @@
 /**
- * A small PowerShell interpreter for setup scripts: exactly the cmdlets the seed's script uses,
- * with PowerShell's quoting and `$env:` expansion.
- * - A cmdlet that fails (disk already initialised, drive letter in use) writes a non-terminating
- *   error to stderr and the script goes on, as `powershell -File` does; that is what lets the
- *   seed's script run again on an upgraded instance and still succeed.
+ * A small PowerShell interpreter for setup scripts: the cmdlets the seed's script uses, the volume
+ * report the app appends (`Get-Partition`, `Get-Volume`, `Get-Disk` over a pipeline, `Format-List`),
+ * PowerShell's quoting and `$env:` expansion, `;` between statements and `-ErrorAction`.
+ * Exit codes as powershell.exe sets them (about_PowerShell_exe, "-File" and "-Command"):
+ * - A cmdlet that fails (disk already initialised, drive letter in use, no such disk) writes a
+ *   non-terminating error to stderr and the script goes on; with `-File` the exit code stays 0
+ *   (that is what lets the seed's script run again on an upgraded instance and "succeed", and also
+ *   what hides a script that never created X:).
+ * - With `-Command` the exit code is that of the last statement: 1 when it wrote an error
+ *   (`$?` false, even with `-ErrorAction SilentlyContinue`), else 0.
  * - A command the guest does not know is terminating (exit 1): the guest cannot run the script.
  * - `exit N` ends the script with that code.
  */
@@ -123,37 +128,101 @@ function disksFrom(input: PipelineItem[], guest: WindowsGuest): GuestDisk[] {
   return input.map((item) => requireDisk(guest, (item as { Number?: number; number?: number }).Number ?? (item as GuestDisk).number, 'Disk'));
 }
 
-export function runPowerShell(script: string, guest: WindowsGuest): ScriptResult {
+export function runPowerShell(script: string, guest: WindowsGuest, options: { mode?: 'file' | 'command' } = {}): ScriptResult {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const lines = script.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let lastSucceeded = true;
+  const done = (exitCode: number): ScriptResult => ({ exitCode, stdout: stdout.join('\n'), stderr: stderr.join('\n') });
   try {
     for (const [index, raw] of lines.entries()) {
-      const line = stripComment(raw).trim();
-      if (!line) continue;
-      const exit = /^exit(?:\s+(-?\d+))?$/i.exec(line);
-      if (exit) return { exitCode: Number(exit[1] ?? 0), stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-      let pipeline: PipelineItem[] = [];
-      try {
-        for (const stage of splitOutsideQuotes(line, '|')) pipeline = runCommand(parseCommand(stage, guest), pipeline, guest, stdout);
-      } catch (error) {
-        if (error instanceof UnknownCommandError) throw new UnknownCommandError(`At line:${index + 1} ${error.message}`);
-        if (!(error instanceof ScriptError)) throw error;
-        stderr.push(`At line:${index + 1} ${error.message}`);
+      for (const statement of splitOutsideQuotes(stripComment(raw), ';')) {
+        const line = statement.trim();
+        if (!line) continue;
+        const exit = /^exit(?:\s+(-?\d+))?$/i.exec(line);
+        if (exit) return done(Number(exit[1] ?? 0));
+        let pipeline: PipelineItem[] = [];
+        let silent = false;
+        lastSucceeded = true;
+        try {
+          for (const stage of splitOutsideQuotes(line, '|')) {
+            const command = parseCommand(stage, guest);
+            silent = /^(silentlycontinue|ignore)$/i.test(String(command.params.get('erroraction') ?? command.params.get('ea') ?? ''));
+            pipeline = runCommand(command, pipeline, guest, stdout);
+          }
+        } catch (error) {
+          if (error instanceof UnknownCommandError) throw new UnknownCommandError(`At line:${index + 1} ${error.message}`);
+          if (!(error instanceof ScriptError)) throw error;
+          lastSucceeded = false;
+          if (!silent) stderr.push(`At line:${index + 1} ${error.message}`);
+        }
       }
     }
   } catch (error) {
-    if (error instanceof UnknownCommandError) return { exitCode: 1, stdout: stdout.join('\n'), stderr: [...stderr, error.message].join('\n') };
+    if (error instanceof UnknownCommandError) {
+      stderr.push(error.message);
+      return done(1);
+    }
     throw error;
   }
-  return { exitCode: 0, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+  return done(options.mode === 'command' && !lastSucceeded ? 1 : 0);
+}
+
+/** What `Format-List` prints for one object: `Name : value` lines, names padded to the longest. */
+function formatList(item: Record<string, unknown>, properties: string[]): string {
+  const names = properties.length ? properties : Object.keys(item);
+  const width = Math.max(...names.map((n) => n.length));
+  return names.map((n) => `${n.padEnd(width)} : ${formatValue(item[n])}`).join('\n');
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+function partitionView(disk: GuestDisk, index: number): Record<string, unknown> {
+  const p = disk.partitions[index];
+  return { DiskNumber: disk.number, PartitionNumber: index + 1, DriveLetter: p?.driveLetter ?? '', Size: (p?.sizeGB ?? 0) * 1024 ** 3 };
+}
+
+function volumeView(guest: WindowsGuest, letter: string): Record<string, unknown> | undefined {
+  const v = guest.volume(letter);
+  if (!v) return undefined;
+  return { DriveLetter: letter.toUpperCase(), FileSystem: v.fileSystem ?? '', FileSystemLabel: v.label ?? '', Size: v.disk.sizeGB * 1024 ** 3 };
 }
 
 function runCommand(cmd: ParsedCommand, input: PipelineItem[], guest: WindowsGuest, stdout: string[]): PipelineItem[] {
   const p = cmd.params;
   switch (cmd.name.toLowerCase()) {
-    case 'get-disk':
+    case 'get-disk': {
+      // From a pipeline of partitions: the disks they are on.
+      const fromPipeline = input.map((i) => (i as { DiskNumber?: unknown }).DiskNumber).filter((n): n is number => typeof n === 'number');
+      if (input.length > 0 && fromPipeline.length > 0) return guest.disks.filter((d) => fromPipeline.includes(d.number)).map(diskView);
       return guest.disks.filter((d) => p.get('number') === undefined || d.number === Number(p.get('number'))).map(diskView);
+    }
+    case 'get-partition': {
+      const letter = p.has('driveletter') ? String(p.get('driveletter')).toUpperCase() : undefined;
+      const diskNumber = p.has('disknumber') ? Number(p.get('disknumber')) : undefined;
+      const found = guest.disks.flatMap((d) => d.partitions.map((part, i) => ({ d, part, i }))).filter(({ d, part }) => (letter === undefined || part.driveLetter === letter) && (diskNumber === undefined || d.number === diskNumber));
+      if (found.length === 0) {
+        const [property, value] = letter !== undefined ? ['DriveLetter', letter] : ['DiskNumber', String(diskNumber)];
+        throw new ScriptError(`Get-Partition : No MSFT_Partition objects found with property '${property}' equal to '${value}'.`);
+      }
+      return found.map(({ d, i }) => partitionView(d, i));
+    }
+    case 'get-volume': {
+      const letters = input.length > 0 ? input.map((i) => (i as { DriveLetter?: unknown }).DriveLetter).filter((l): l is string => typeof l === 'string' && l !== '') : [String(p.get('driveletter') ?? '').toUpperCase()];
+      const volumes = letters.map((l) => volumeView(guest, l));
+      const missing = letters.find((_, i) => !volumes[i]);
+      if (missing !== undefined) throw new ScriptError(`Get-Volume : No MSFT_Volume objects found with property 'DriveLetter' equal to '${missing}'.`);
+      return volumes.filter((v): v is Record<string, unknown> => v !== undefined);
+    }
+    case 'format-list': {
+      const properties = String(cmd.positional[0] ?? p.get('property') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      if (input.length) stdout.push(['', ...input.map((item) => formatList(item as Record<string, unknown>, properties)), ''].join('\n\n').replace(/\n{3,}/g, '\n\n'));
+      return [];
+    }
     case 'where-object': {
       // Simplified syntax: Where-Object <Property> -EQ|-NE <value>
       const property = String(cmd.positional[0] ?? '');

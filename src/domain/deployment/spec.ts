@@ -57,7 +57,7 @@ const deploymentSpecSchema = lazySchema((z) => {
       scaleSet: z
         .object({
           name: name('scaleSet'),
-          vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_D2s_v5'),
+          vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, 'must be a VM size like Standard_D2ds_v5'),
           capacity: z.number().int().min(0).max(1000),
           computerNamePrefix: z
             .string()

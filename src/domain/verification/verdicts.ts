@@ -8,6 +8,7 @@
  * that disappears before it is judged (an overprovisioned extra Azure removes once enough
  * instances are up), is `gone`: not a failure, and nothing acts on it.
  */
+import { dataVolumeProblem, type DataVolumeReport } from './dataVolume';
 
 /** What ARM says about one instance (from paged VM + NIC lists, never per-instance calls). */
 export interface InstanceFacts {
@@ -22,6 +23,10 @@ export interface InstanceFacts {
   powerState: string | null;
   extensions: Array<{ name: string; code: string; message?: string }>;
   dataDiskLuns: number[];
+  /** The X: volume the setup command reported on its StdOut (dataVolume.ts); null when it reported none. */
+  dataVolume: DataVolumeReport | null;
+  /** The size ARM reports for the data disk at LUN 0, when it does. */
+  dataDiskSizeGB?: number | null;
 }
 
 /** What an HTTP GET of the instance's page returned. */
@@ -53,6 +58,8 @@ export interface Expectations {
   /** Every instance must be on the latest model (after an upgrade). */
   latestModelApplied?: boolean;
   dataDiskLuns?: number[];
+  /** The data disk's size (the spec's dataDiskSizeGB), to tell it from the OS and temporary disks. */
+  dataDiskSizeGB?: number;
 }
 
 export function expectedPage(computerName: string): string {
@@ -84,9 +91,13 @@ export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefin
   else if (!failedExtension) fail('provisioning', `provisioning state ${facts.provisioningState}`);
   else checks.provisioning = 'fail';
 
+  // Attached is not enough: X: must be the data disk's NTFS volume labelled webdata.
   const wantedLuns = expect.dataDiskLuns ?? [0];
   const missing = wantedLuns.filter((lun) => !facts.dataDiskLuns.includes(lun));
+  const dataDiskSizeGB = expect.dataDiskSizeGB ?? facts.dataDiskSizeGB ?? undefined;
+  const volumeProblem = dataVolumeProblem(facts.dataVolume, dataDiskSizeGB !== undefined ? { dataDiskSizeGB } : {});
   if (missing.length) fail('dataDisk', `no data disk attached at LUN ${missing.join(', ')}`);
+  else if (volumeProblem) fail('dataDisk', volumeProblem);
   else checks.dataDisk = 'pass';
 
   if (!probe) fail('page', 'not probed (no private IP)');
@@ -112,7 +123,7 @@ export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefin
     zone: facts.zone,
     vmSize: facts.vmSize,
     verdict: reasons.length ? 'fail' : 'pass',
-    reason: reasons.length ? reasons.join('; ') : 'serves its own page; data disk attached; setup extension succeeded',
+    reason: reasons.length ? reasons.join('; ') : 'serves its own page; data disk initialised as X: webdata; setup extension succeeded',
     checks,
   };
 }

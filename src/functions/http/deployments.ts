@@ -1,5 +1,6 @@
 /**
- * POST /api/deployments — validate a deployment spec (400 listing every problem), then either
+ * POST /api/deployments — validate a deployment spec (400 listing every problem; the VM size is
+ * checked against Azure's Resource SKUs API and the setup script's disk layout), then either
  * return the dry-run plan (every ARM write it would make, with reasons; nothing written) or start
  * the deployment orchestration (202 with its id and friday-fleet's own status route — never the
  * durable extension's management URLs, which carry its system key).
@@ -7,7 +8,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { armClientsFor } from '../../azure/armClients';
 import { describeArmError } from '../../azure/armErrors';
-import { publishSetupScript } from '../../azure/scriptStore';
+import { publishSetupScript, setupScriptContent } from '../../azure/scriptStore';
+import { listVmSkus } from '../../azure/vmSkus';
+import { judgeVmSize, scriptDataDiskNumber } from '../../domain/deployment/vmSizeFit';
 import { ensureTierStep, stepsFor } from '../../azure/tierDeployment';
 import { changeInstanceId } from '../../domain/changeLock';
 import { planCapacity } from '../../domain/deployment/plan';
@@ -39,12 +42,31 @@ async function dryRunPlan(spec: DeploymentSpec): Promise<HttpResponseInit> {
   }
 }
 
+/**
+ * Refuses a VM size the tier cannot be built and verified on, asking Azure's Resource SKUs API
+ * (domain/deployment/vmSizeFit.ts says why); undefined when the size fits.
+ */
+async function vmSizeRefusal(spec: DeploymentSpec): Promise<HttpResponseInit | undefined> {
+  const settings = loadSettings();
+  let skus;
+  try {
+    skus = await listVmSkus(armClientsFor(settings), spec.location);
+  } catch (error) {
+    const failure = describeArmError(error);
+    return { status: 502, jsonBody: { error: 'SkuCheckFailed', code: failure.code, message: `could not read the Resource SKUs API to check scaleSet.vmSize: ${failure.message}` } };
+  }
+  const fit = judgeVmSize({ vmSize: spec.scaleSet.vmSize, location: spec.location, ...(spec.scaleSet.zones ? { zones: spec.scaleSet.zones } : {}), skus, scriptDiskNumber: scriptDataDiskNumber(setupScriptContent()) });
+  return fit.ok ? undefined : badRequest('InvalidDeploymentSpec', [fit.problem]);
+}
+
 export async function startDeployment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const parsed = parseDeploymentSpec(body.value);
   if (!parsed.ok) return badRequest('InvalidDeploymentSpec', parsed.problems);
   const spec = parsed.value;
+  const refusal = await vmSizeRefusal(spec);
+  if (refusal) return refusal;
   if (spec.dryRun) return dryRunPlan(spec);
   const settings = loadSettings();
   const client = durableClient(context);

@@ -41,7 +41,7 @@ describe('desiredTier', () => {
   it('builds the scale set with zones, an empty data disk, the LB pool and NAT pool, and the script command (no secrets)', () => {
     const vmss = desiredTier(specOf(), ctx).find((r) => r.kind === 'virtualMachineScaleSet');
     const body = JSON.stringify(vmss?.body);
-    expect(vmss?.body).toMatchObject({ zones: ['1', '2', '3'], sku: { name: 'Standard_D2s_v5', capacity: 3 }, upgradePolicy: { mode: 'Manual' } });
+    expect(vmss?.body).toMatchObject({ zones: ['1', '2', '3'], sku: { name: 'Standard_D2ds_v5', capacity: 3 }, upgradePolicy: { mode: 'Manual' } });
     expect(body).toContain('"createOption":"Empty"');
     expect(body).toContain('/backendAddressPools/web');
     expect(body).toContain('/inboundNatPools/rdp');
@@ -80,9 +80,9 @@ describe('differences and planning', () => {
     const vmss = tier.find((r) => r.kind === 'virtualMachineScaleSet');
     if (!vmss) throw new Error('no scale set');
     // A different capacity is the scale step's business, not a model update…
-    expect(planResource(vmss, { ...structuredClone(vmss.body), sku: { name: 'Standard_D2s_v5', tier: 'Standard', capacity: 7 } })).toBeUndefined();
+    expect(planResource(vmss, { ...structuredClone(vmss.body), sku: { name: 'Standard_D2ds_v5', tier: 'Standard', capacity: 7 } })).toBeUndefined();
     // …but a different VM size is.
-    expect(planResource(vmss, { ...structuredClone(vmss.body), sku: { name: 'Standard_B2s', tier: 'Standard', capacity: 3 } })?.reason).toContain('sku.name: "Standard_B2s" → "Standard_D2s_v5"');
+    expect(planResource(vmss, { ...structuredClone(vmss.body), sku: { name: 'Standard_B2s', tier: 'Standard', capacity: 3 } })?.reason).toContain('sku.name: "Standard_B2s" → "Standard_D2ds_v5"');
     expect(planCapacity('vmss', 7, 3)?.reason).toBe('capacity 7 → 3');
     expect(planCapacity('vmss', 3, 3)).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDataVolumeReport } from '../../../src/domain/verification/dataVolume';
 import { expectedPage, goneVerdict, judgeFrontEnd, judgeInstance, notReadyVerdict, readinessOf, readinessPolling, type InstanceFacts, type ProbeResult } from '../../../src/domain/verification/verdicts';
 
 const facts = (over: Partial<InstanceFacts> = {}): InstanceFacts => ({
@@ -12,6 +13,8 @@ const facts = (over: Partial<InstanceFacts> = {}): InstanceFacts => ({
   powerState: 'PowerState/running',
   extensions: [{ name: 'friday-setup', code: 'ProvisioningState/succeeded' }],
   dataDiskLuns: [0],
+  dataVolume: { driveLetter: 'X', fileSystem: 'NTFS', label: 'webdata', diskNumber: 2, diskSizeGB: 32 },
+  dataDiskSizeGB: 32,
   ...over,
 });
 const page = (body: string, status = 200): ProbeResult => ({ instanceId: '3', status, body, elapsedMs: 3 });
@@ -88,12 +91,36 @@ describe('readiness: judged only once Azure says ready', () => {
   it('reports a vanished instance as gone (not a failure) and one still coming at its deadline as a failure saying so', () => {
     const gone = goneVerdict({ instanceId: '7' }, 'disappeared before it was ready');
     expect(gone).toMatchObject({ instanceId: '7', verdict: 'gone', reason: 'disappeared before it was ready' });
-    const late = notReadyVerdict({ instanceId: '3', computerName: 'FRIDAY000003', zone: null, privateIp: null, vmSize: 'x', latestModelApplied: true, provisioningState: 'Creating', powerState: null, extensions: [], dataDiskLuns: [] }, { state: 'coming', reason: 'provisioning state Creating' }, 1800);
+    const late = notReadyVerdict({ instanceId: '3', computerName: 'FRIDAY000003', zone: null, privateIp: null, vmSize: 'x', latestModelApplied: true, provisioningState: 'Creating', powerState: null, extensions: [], dataDiskLuns: [], dataVolume: null }, { state: 'coming', reason: 'provisioning state Creating' }, 1800);
     expect(late).toMatchObject({ verdict: 'fail', reason: 'provisioning: not ready after 1800 s (readiness deadline): provisioning state Creating' });
   });
   it('polls about sixty times over the deadline, between every 2 and every 15 seconds', () => {
     expect(readinessPolling(1800)).toEqual({ deadlineSeconds: 1800, pollSeconds: 15 });
     expect(readinessPolling(120).pollSeconds).toBe(2);
     expect(readinessPolling(600).pollSeconds).toBe(10);
+  });
+});
+
+describe('the data disk: initialised as X: webdata, not only attached', () => {
+  const ok = page(expectedPage('FRIDAY000003'));
+  it('fails an instance whose setup left no X: (the script ran and the extension succeeded)', () => {
+    const v = judgeInstance(facts({ dataVolume: null }), ok);
+    expect(v.verdict).toBe('fail');
+    expect(v.checks.dataDisk).toBe('fail');
+    expect(v.reason).toBe('dataDisk: data disk not initialised as X: webdata');
+  });
+
+  it('fails X: with the wrong file system or label, or on a disk that is not the data disk', () => {
+    expect(judgeInstance(facts({ dataVolume: { driveLetter: 'X', fileSystem: 'FAT32', label: 'webdata', diskNumber: 2, diskSizeGB: 32 } }), ok).reason).toContain('X: is FAT32');
+    expect(judgeInstance(facts({ dataVolume: { driveLetter: 'X', fileSystem: 'NTFS', label: 'Temporary Storage', diskNumber: 1, diskSizeGB: 75 } }), ok).reason).toContain("labelled 'Temporary Storage'");
+    expect(judgeInstance(facts({ dataVolume: { driveLetter: 'X', fileSystem: 'NTFS', label: 'webdata', diskNumber: 1, diskSizeGB: 75 } }), ok).reason).toContain('not the 32 GB data disk');
+    expect(judgeInstance(facts({ dataVolume: { driveLetter: 'X', fileSystem: 'NTFS', label: 'webdata', diskNumber: 0, diskSizeGB: 32 } }), ok).checks.dataDisk).toBe('fail');
+  });
+
+  it('reads the report the setup command writes (Format-List blocks on StdOut)', () => {
+    const stdout = 'Success Restart Needed\n\nDriveLetter     : X\nFileSystem      : NTFS\nFileSystemLabel : webdata\n\n\nNumber : 2\nSize   : 34359738368\n';
+    expect(parseDataVolumeReport(stdout)).toEqual({ driveLetter: 'X', fileSystem: 'NTFS', label: 'webdata', diskNumber: 2, diskSizeGB: 32 });
+    expect(parseDataVolumeReport('')).toBeNull();
+    expect(judgeInstance(facts({ dataVolume: parseDataVolumeReport(stdout) }), ok).verdict).toBe('pass');
   });
 });
