@@ -178,7 +178,9 @@ describe('safe reactions on Azure timing', () => {
 
     // A schedule change that finds the lock held (a scaling that waits for its new instance) is kept as a deferred run.
     expect((await api(`scalesets/${VMSS}/scale`, { method: 'POST', body: JSON.stringify({ resourceGroup: RG, capacity: 7 }) })).status).toBe(202);
-    const schedule = { scaleSets: [{ resourceGroup: RG, name: VMSS, timeZone: 'UTC', default: { vmSize: 'Standard_D4s_v5' } }] };
+    // A size with a temporary disk, like the example's: on one without (D4s_v5) the seed's script
+    // cannot create X: on new or reimaged instances, and verification rightly fails them.
+    const schedule = { scaleSets: [{ resourceGroup: RG, name: VMSS, timeZone: 'UTC', default: { vmSize: 'Standard_D4ds_v5' } }] };
     expect((await api('schedules', { method: 'PUT', body: JSON.stringify(schedule) })).status).toBe(200);
     expect((await api('schedules/evaluate', { method: 'POST', body: '{}' })).status).toBe(202);
     const evaluation = await waitFor('the evaluation', async () => { const s = await status('friday-schedule-evaluation'); return ended(s) ? s : undefined; });

@@ -49,11 +49,17 @@ async function pagesByInstance(vmss: string, rg: string): Promise<Map<string, { 
   return out;
 }
 
-async function createTier(options: { capacity: number; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling'; url?: string; vmSize?: string }) {
+async function createTier(options: { capacity: number; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling'; url?: string; vmSize?: string; extensionFails?: boolean }) {
   const rg = uniqueName('rg');
   const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
   const name = 'vmss-friday';
   const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.capacity, scriptUrl: options.url ?? scriptUrl, upgradeMode: options.upgradeMode, zones: ['1', '2', '3'], ...(options.vmSize ? { vmSize: options.vmSize } : {}) });
+  if (options.extensionFails) {
+    // Azure ends the create Failed when the extension fails on an instance (the instances exist).
+    const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, body)).catch((e: unknown) => e);
+    expect(String((error as Error).message)).toContain('VMExtensionProvisioningError');
+    return { rg, name, net, body, created: await clients.compute.virtualMachineScaleSets.get(rg, name) };
+  }
   const created = await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, body);
   return { rg, name, net, body, created };
 }
@@ -127,7 +133,7 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
 
   it('fails the extension with a message when the script cannot be downloaded, and the page is never served', async () => {
     const badUrl = scriptUrl.replace('setup-friday.ps1', 'missing.ps1');
-    const { rg, name } = await createTier({ capacity: 1, url: badUrl });
+    const { rg, name } = await createTier({ capacity: 1, url: badUrl, extensionFails: true });
     const vms = [];
     for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name, { expand: 'instanceView' })) vms.push(vm);
     const status = vms[0]?.instanceView?.extensions?.[0]?.statuses?.[0];
@@ -140,7 +146,7 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
 
   it('fails the extension when the script uses a command the guest cannot run', async () => {
     const url = await uploadScript({ connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint, container: 'scripts', name: 'broken.ps1', content: 'Install-WindowsFeature -Name Web-Server\nInvoke-Nonsense -Now\n' });
-    const { rg, name } = await createTier({ capacity: 1, url });
+    const { rg, name } = await createTier({ capacity: 1, url, extensionFails: true });
     const vm = (await clients.compute.virtualMachineScaleSetVMs.get(rg, name, '0', { expand: 'instanceView' }).catch(async () => {
       for await (const v of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) return clients.compute.virtualMachineScaleSetVMs.get(rg, name, v.instanceId ?? '', { expand: 'instanceView' });
       throw new Error('no instance');
@@ -177,6 +183,28 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
     const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
     const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'v', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'v', capacity: 1, scriptUrl, vmSize: 'Standard_Nope_v9' }))).catch((e: unknown) => e);
     expect((error as RestError).code).toBe('InvalidParameter');
+  });
+
+  it('ends create, scale-out and reimage Failed with VMExtensionProvisioningError when an extension fails, leaving the scale set Failed — unless suppressFailures', async () => {
+    const url = await uploadScript({ connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint, container: 'scripts', name: 'fails.ps1', content: 'Install-WindowsFeature -Name Web-Server\nexit 7\n' });
+    const rg = uniqueName('rg');
+    const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId });
+    const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'v', capacity: 1, scriptUrl: url });
+    const created = await Promise.resolve(clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'v', body)).catch((e: unknown) => e);
+    expect(String((created as Error).message)).toContain('VMExtensionProvisioningError');
+    expect(String((created as Error).message)).toContain("VM has reported a failure when processing extension 'friday-setup'");
+    expect((await clients.compute.virtualMachineScaleSets.get(rg, 'v')).provisioningState).toBe('Failed');
+    const scaled = await Promise.resolve(clients.compute.virtualMachineScaleSets.update(rg, 'v', { sku: { capacity: 2 } })).catch((e: unknown) => e);
+    expect(String((scaled as Error).message)).toContain('VMExtensionProvisioningError');
+    const reimaged = await Promise.resolve(clients.compute.virtualMachineScaleSets.reimage(rg, 'v', { vmScaleSetReimageInput: { instanceIds: ['*'] } })).catch((e: unknown) => e);
+    expect(String((reimaged as Error).message)).toContain('VMExtensionProvisioningError');
+
+    const suppressed = structuredClone(body);
+    const ext = suppressed.virtualMachineProfile?.extensionProfile?.extensions?.[0];
+    if (ext) ext.suppressFailures = true;
+    const ok = await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'w', suppressed);
+    expect(ok.provisioningState).toBe('Succeeded');
+    for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, 'w', { expand: 'instanceView' })) expect(vm.instanceView?.extensions?.[0]?.statuses?.[0]?.code).toBe('ProvisioningState/failed/7');
   });
 
   describe('VM size changes follow the upgrade policy', () => {

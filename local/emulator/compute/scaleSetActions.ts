@@ -49,9 +49,16 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
           template,
           work: () =>
             engine.enqueue(state, async () => {
+              const runsBefore = engine.extensionRunsNow(state);
               await run(state, targets);
+              // reimage / manual upgrade end Failed when an extension they ran failed (scaleSetEngine.extensionFailure).
+              const failure = engine.extensionFailure(state, runsBefore, targets);
+              if (failure) throw failure;
               publish(state, 'ResourceActionSuccess', `${TYPE}/${rbac}/action`, 'POST');
             }),
+          onFailure: () => {
+            state.doc.properties.provisioningState = 'Failed';
+          },
         });
         return { status: 202, headers };
       },

@@ -20,6 +20,8 @@ export type Json = Record<string, unknown>;
 export interface ExtensionModel {
   name: string;
   properties: {
+    /** Azure: a failure of this extension does not fail the VM / scale-set operation. */
+    suppressFailures?: boolean;
     publisher?: string;
     type?: string;
     typeHandlerVersion?: string;
@@ -77,6 +79,8 @@ export interface InstanceState {
   backendPoolIds?: string[];
   /** Serialises lifecycle work on one instance. */
   busy: Promise<void>;
+  /** How many times extensions ran on this instance (to tell which instances an operation touched). */
+  extensionRuns: number;
 }
 
 export interface RollingUpgradeState {
@@ -295,6 +299,7 @@ export class ScaleSetEngine implements InstanceDirectory {
       extra,
       vmId: randomUUID(),
       busy: Promise.resolve(),
+      extensionRuns: 0,
     };
     const subnetId = primarySubnetId(state.doc);
     if (subnetId) inst.privateIp = this.ctx.subnets.allocate(subnetId, `${state.doc.id}/virtualMachines/${instanceId}`);
@@ -344,6 +349,7 @@ export class ScaleSetEngine implements InstanceDirectory {
           identity: { assigned: state.doc.identity as InstanceIdentity['assigned'], ...(this.ctx.identityDownload ? { download: this.ctx.identityDownload } : {}) },
         });
       } else outcome = { ok: true, code: 'ProvisioningState/succeeded', message: 'Enable succeeded.' };
+      inst.extensionRuns += 1;
       inst.appliedExtensions.set(lower(ext.name), hash);
       inst.extensionStatus.set(lower(ext.name), { ...outcome, type: `${ext.properties.publisher ?? ''}.${ext.properties.type ?? ''}`, typeHandlerVersion: ext.properties.typeHandlerVersion ?? '' });
       if (!outcome.ok) break; // later extensions that depend on it never start
@@ -551,6 +557,37 @@ export class ScaleSetEngine implements InstanceDirectory {
     }
     rolling.runningStatus.code = 'Completed';
     rolling.runningStatus.lastActionTime = now();
+  }
+
+  /** How many times extensions have run on each instance so far: take it before an operation, pass it to extensionFailure after. */
+  extensionRunsNow(state: ScaleSetState): Map<string, number> {
+    return new Map([...state.instances.values()].map((i) => [i.instanceId, i.extensionRuns]));
+  }
+
+  /**
+   * The error an operation ends with when an extension it ran failed on one of its instances:
+   * Azure ends the scale-set create / update / scale / reimage / manual upgrade `Failed` with
+   * `VMExtensionProvisioningError` (and the scale set's provisioning state becomes Failed), unless
+   * that extension has `suppressFailures` (azure-rest-api-specs ComputeRP examples
+   * `VirtualMachineScaleSet_Create_WithExtensionsSuppressFailuresEnabled.json`; the error body in
+   * Azure/custom-script-extension-linux#107; Azure/azure-quickstart-templates#3558).
+   */
+  extensionFailure(state: ScaleSetState, runsBefore: Map<string, number>, among?: InstanceState[]): ArmError | undefined {
+    const candidates = among ?? [...state.instances.values()];
+    for (const inst of candidates) {
+      if (!state.instances.has(inst.instanceId) || inst.extensionRuns === (runsBefore.get(inst.instanceId) ?? 0)) continue;
+      for (const [name, outcome] of inst.extensionStatus) {
+        if (outcome.ok) continue;
+        const ext = extensionsOf(state.doc).find((e) => lower(e.name) === name);
+        if (ext?.properties.suppressFailures === true) continue;
+        return new ArmError(
+          200,
+          'VMExtensionProvisioningError',
+          `VM has reported a failure when processing extension '${ext?.name ?? name}' (publisher '${ext?.properties.publisher ?? ''}' and type '${ext?.properties.type ?? ''}'). Error message: '${outcome.message}'. More information on troubleshooting is available at https://aka.ms/VMExtensionCSEWindowsTroubleshoot.`,
+        );
+      }
+    }
+    return undefined;
   }
 
   requireInstance(state: ScaleSetState, instanceId: string): InstanceState {

@@ -171,7 +171,11 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
           subscriptionId: req.subscriptionId,
           template,
           work: async () => {
+            const runsBefore = engine.extensionRunsNow(state);
             await run(state, inst);
+            // A VM reimage that re-ran a failing extension ends Failed as well (scaleSetEngine.extensionFailure).
+            const failure = engine.extensionFailure(state, runsBefore, [inst]);
+            if (failure) throw failure;
             publish(state, 'ResourceActionSuccess', `${TYPE}/virtualMachines/${rbac}/action`, 'POST', `${state.doc.id}/virtualMachines/${inst.instanceId}`);
           },
         });

@@ -32,8 +32,12 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
     if (change) throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property '${change.property}' is not allowed.`, change.target);
   };
 
-  /** Starts the LRO that applies a new model/capacity. */
-  const applyAsync = (req: ArmRequest, state: ScaleSetState, modelChanged: boolean, template: string): Record<string, string> =>
+  /**
+   * Starts the LRO that applies a new model/capacity. It ends Failed with VMExtensionProvisioningError
+   * when an extension it ran failed (engine.extensionFailure). A write to a Failed scale set re-runs
+   * the extensions that failed on its instances, as an update of a Failed scale set does in Azure.
+   */
+  const applyAsync = (req: ArmRequest, state: ScaleSetState, modelChanged: boolean, template: string, wasFailed: boolean): Record<string, string> =>
     ctx.lro.begin({
       method: req.method,
       provider: 'Microsoft.Compute',
@@ -42,8 +46,12 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       template,
       work: () =>
         engine.enqueue(state, async () => {
+          const runsBefore = engine.extensionRunsNow(state);
           if (modelChanged) await engine.applyModelChange(state);
+          if (wasFailed) await Promise.all([...state.instances.values()].filter((i) => i.provisioningState === 'Failed').map((i) => engine.upgrade(state, i)));
           await engine.reconcileCapacity(state);
+          const failure = engine.extensionFailure(state, runsBefore);
+          if (failure) throw failure;
           state.doc.properties.provisioningState = 'Succeeded';
           publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, req.method);
         }),
@@ -85,6 +93,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       doc.properties.upgradePolicy = { mode: 'Manual', ...(doc.properties.upgradePolicy ?? {}) };
       doc.properties.orchestrationMode = 'Uniform';
       doc.properties.uniqueId = existing?.doc.properties.uniqueId ?? randomUUID();
+      const wasFailed = existing?.doc.properties.provisioningState === 'Failed';
       doc.properties.provisioningState = existing ? 'Updating' : 'Creating';
       doc.properties.timeCreated = existing?.doc.properties.timeCreated ?? ctx.clock.now().toISOString();
       let state = existing;
@@ -105,7 +114,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
         storeModel(state, doc, secrets);
         modelChanged = false;
       } else modelChanged = storeModel(state, doc, secrets);
-      const headers = applyAsync(req, state, modelChanged, VMSS);
+      const headers = applyAsync(req, state, modelChanged, VMSS, wasFailed);
       return { status: existing ? 200 : 201, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });
@@ -125,9 +134,10 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       refuseImmutableChange(state.doc, merged);
       validate(merged, false, state.adminPassword !== undefined);
       const secrets = withoutSecrets(merged);
+      const wasFailed = state.doc.properties.provisioningState === 'Failed';
       secrets.doc.properties.provisioningState = 'Updating';
       const modelChanged = storeModel(state, secrets.doc, secrets);
-      const headers = applyAsync(req, state, modelChanged, VMSS);
+      const headers = applyAsync(req, state, modelChanged, VMSS, wasFailed);
       return { status: 200, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });

@@ -12,7 +12,7 @@ import { DEFAULT_POLL_SECONDS } from '../../azure/armOperations';
 import type { StepOutcome } from '../../azure/armStep';
 import type { PublishedScript } from '../../azure/scriptStore';
 import type { StepResult } from '../../azure/tierDeployment';
-import { frontEndPublicIpId, type TierStep } from '../../domain/deployment/desiredTier';
+import { frontEndPublicIpId, scaleSetId as scaleSetIdOf, type TierStep } from '../../domain/deployment/desiredTier';
 import type { DeploymentSpec } from '../../domain/deployment/spec';
 import type { CapacityChange } from '../activities/setCapacity';
 import type { RollingStatus } from '../activities/rollingUpgradeStatus';
@@ -71,8 +71,21 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
   };
   const fail = (outcome: Extract<StepOutcome<unknown>, { ok: false }>): Error =>
     new Error(failureText(outcome, `. Already in place: ${created.length ? created.join(', ') : 'nothing'}.`));
-  const record = (name: string, started: Date, changed: boolean, writes: number, detail?: string): void => {
-    steps.push({ name, status: 'succeeded', changed, writes, startedAt: started.toISOString(), durationMs: now().getTime() - started.getTime(), ...(detail ? { detail } : {}) });
+  const record = (name: string, started: Date, changed: boolean, writes: number, detail?: string, status: StepRecord['status'] = 'succeeded'): void => {
+    steps.push({ name, status, changed, writes, startedAt: started.toISOString(), durationMs: now().getTime() - started.getTime(), ...(detail ? { detail } : {}) });
+  };
+  /**
+   * An extension that failed on an instance ends Azure's scale-set create / update / scale / manual
+   * upgrade Failed with VMExtensionProvisioningError, but the scale set and its instances exist:
+   * the step is recorded failed with Azure's code and message, the rest of the scale-set steps are
+   * skipped, and verification still runs and reports every instance with its reason (a re-run
+   * re-applies the Failed scale set). Any other failure ends the run.
+   */
+  let extensionFailure: string | undefined;
+  const failOrContinue = (name: string, started: Date, outcome: Extract<StepOutcome<unknown>, { ok: false }>): void => {
+    if (outcome.failure.code !== 'VMExtensionProvisioningError') throw fail(outcome);
+    extensionFailure = `${outcome.failure.code}: ${outcome.failure.message}`;
+    record(name, started, true, 0, extensionFailure, 'failed');
   };
 
   let setupCommand = '';
@@ -117,6 +130,12 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
       continue;
     }
     const outcome: StepOutcome<StepResult> = yield* ensureStep(step);
+    if (!outcome.ok && step === 'scaleSet') {
+      failOrContinue(step, started, outcome);
+      created.push(scaleSetIdOf({ subscriptionId: input.subscriptionId, adminUsername: '', setupCommand: '' }, spec));
+      for (const skipped of ['upgrade', 'capacity']) steps.push({ name: skipped, status: 'skipped', changed: false, writes: 0, startedAt: now().toISOString(), durationMs: 0, detail: `skipped: step scaleSet failed (${extensionFailure ?? ''})` });
+      continue;
+    }
     if (!outcome.ok) throw fail(outcome);
     created.push(...outcome.value.resourceIds);
     plannedWrites.push(...outcome.value.writes);
@@ -132,8 +151,8 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
         progress('upgrade', 'bringing instances to the latest model (manual upgrade)');
         const batchSize = Math.max(1, Math.ceil(((scaleSetInfo.capacityBefore ?? spec.scaleSet.capacity) * spec.scaleSet.upgradePolicy.maxBatchInstancePercent) / 100));
         const upgraded: StepOutcome<{ upgraded: string[]; batches: number }> = yield* manualUpgrade(context, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, batchSize });
-        if (!upgraded.ok) throw fail(upgraded);
-        record('upgrade', upgradeStarted, upgraded.value.upgraded.length > 0, upgraded.value.batches, `${upgraded.value.upgraded.length} instance(s) upgraded in batches of ${batchSize}`);
+        if (!upgraded.ok) failOrContinue('upgrade', upgradeStarted, upgraded);
+        else record('upgrade', upgradeStarted, upgraded.value.upgraded.length > 0, upgraded.value.batches, `${upgraded.value.upgraded.length} instance(s) upgraded in batches of ${batchSize}`);
       } else if (mode === 'Rolling') {
         let status: RollingStatus | null = null;
         for (let poll = 0; poll < 720; poll++) {
@@ -156,7 +175,10 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
         record('capacity', capacityStarted, false, 0, `capacity ${spec.scaleSet.capacity}`);
       } else {
         const change: StepOutcome<CapacityChange> = yield* changeCapacity(context, { resourceGroup: spec.resourceGroup, scaleSetName: spec.scaleSet.name, capacity: spec.scaleSet.capacity });
-        if (!change.ok) throw fail(change);
+        if (!change.ok) {
+          failOrContinue('capacity', capacityStarted, change);
+          continue;
+        }
         if (change.value.written) plannedWrites.push({ step: 'capacity', action: 'update', kind: 'virtualMachineScaleSet', name: spec.scaleSet.name, reason: `capacity ${change.value.before} → ${change.value.after}` });
         record('capacity', capacityStarted, change.value.written, change.value.written ? 1 : 0, `capacity ${change.value.before} → ${change.value.after}`);
       }
@@ -176,7 +198,7 @@ export const deployTierOrchestrator: OrchestrationHandler = function* (context: 
 
   const report: DeploymentReport = {
     deploymentId: context.df.instanceId,
-    outcome: verification.totals.failed === 0 && verification.frontEnd.verdict !== 'fail' ? 'succeeded' : 'failed',
+    outcome: !extensionFailure && verification.totals.failed === 0 && verification.frontEnd.verdict !== 'fail' ? 'succeeded' : 'failed',
     scaleSet: { resourceGroup: spec.resourceGroup, name: spec.scaleSet.name },
     frontEndUrl: verification.frontEndUrl,
     publicFrontEndUrl: verification.publicFrontEndUrl,

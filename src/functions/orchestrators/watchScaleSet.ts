@@ -161,8 +161,16 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
         context.df.setCustomStatus({ step: action, round, batch: batch + 1, instances: ids });
         // Replace restores the capacity read above, before its delete (never a re-read after it).
         const repaired: StepOutcome<{ newInstanceIds: string[] }> = yield* repairInstances(context, { ...target, action, instanceIds: ids, capacity: targets.value.capacity });
-        if (!repaired.ok) throw new Error(failureText(repaired));
-        const checkIds = action === 'reimage' ? ids : repaired.value.newInstanceIds;
+        // Azure ends a reimage (or the scale-out of a replace) Failed with VMExtensionProvisioningError
+        // when the setup extension fails again on the instance: the operation ran, the instance
+        // exists — verify it and report its reason (a failing reimage then leads to a replace).
+        const extensionFailed = !repaired.ok && repaired.failure.code === 'VMExtensionProvisioningError';
+        if (!repaired.ok && !extensionFailed) throw new Error(failureText(repaired));
+        if (!repaired.ok && action === 'replace') {
+          for (const id of ids) actions.push({ at: now(), instanceId: id, action, result: `fail: ${repaired.failure.code} — ${repaired.failure.message}` });
+          continue;
+        }
+        const checkIds = action === 'reimage' || !repaired.ok ? ids : repaired.value.newInstanceIds;
         const after: InstanceVerdict[] = checkIds.length ? (yield* verify(checkIds)).instances : [];
         if (action === 'replace') for (const id of ids) {
           finalVerdicts.delete(id);
