@@ -3,6 +3,7 @@
  * and a Windows scale set whose Custom Script Extension runs the seed's script from Azurite.
  * Emulator contract tests and adapter integration tests share it.
  */
+import { setupCommand } from '../../src/azure/scriptStore';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -135,7 +136,8 @@ export function scaleSetBody(net: Omit<Tier, 'scaleSetBody'>, options: TierOptio
             typeHandlerVersion: '1.10',
             autoUpgradeMinorVersion: true,
             settings: {},
-            protectedSettings: { fileUris: [options.scriptUrl], commandToExecute: `powershell -ExecutionPolicy Unrestricted -File ${scriptName}` },
+            // The app's own setup command: the script, then the X: volume report verification reads.
+            protectedSettings: { fileUris: [options.scriptUrl], commandToExecute: setupCommand(scriptName) },
           },
         ],
       },
