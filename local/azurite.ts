@@ -1,13 +1,16 @@
 /**
- * Starts Azurite's Blob service as a child process on a free loopback port, with its data in a
+ * Starts Azurite's Blob service as a child process on a loopback port, with its data in a
  * project-local folder. Used by `npm run local`, the tests and the benchmarks.
+ *
+ * Without a fixed port Azurite listens on port 0 and the port is read from its own start-up line:
+ * a port picked "free" beforehand can be taken by another server (or an outgoing connection)
+ * before Azurite binds it, which on a busy machine happened many times in one test run.
  *
  * `--skipApiVersionCheck`: @azure/storage-blob 12.34 sends an `x-ms-version` newer than Azurite
  * 3.37 knows, which Azurite would otherwise reject.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
@@ -25,23 +28,10 @@ export interface AzuriteHandle {
 export interface AzuriteOptions {
   /** Folder for Azurite's data; created if missing. */
   dataDir: string;
-  /** Fixed port; default a free one. */
+  /** Fixed port; default one the system picks as Azurite listens. */
   port?: number;
   /** Milliseconds to wait for Azurite to answer. */
   startTimeoutMs?: number;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function azuriteBlobMain(): string {
@@ -50,7 +40,28 @@ function azuriteBlobMain(): string {
   return path.join(path.dirname(pkg), 'dist', 'src', 'blob', 'main.js');
 }
 
-class PortTakenError extends Error {}
+/** Waits for Azurite's "successfully listens on http://127.0.0.1:PORT" line and returns the port. */
+function listeningPort(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`Azurite did not start listening within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      out = (out + chunk.toString()).slice(-4000);
+      const match = /listens on https?:\/\/[^\s:]+:(\d+)/.exec(out);
+      if (match) finish(() => resolve(Number(match[1])));
+    };
+    const onExit = (code: number | null): void => fail(new Error(`Azurite exited with code ${code} before it was ready\n${stderr()}${out}`));
+    const finish = (then: () => void): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      then();
+    };
+    const fail = (error: Error): void => finish(() => reject(error));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,14 +69,12 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode} before it was ready`);
     try {
-      // Any answer from Azurite (it says 400 to a bare GET on the account) means it is listening —
-      // but only Azurite's: the free port may have been taken meanwhile by another server (the
-      // emulator starting beside it took it once, and every blob call then got its 404).
+      // Any answer from Azurite (it says 400 to a bare GET on the account) means it is serving —
+      // but only Azurite's (a fixed port may be another server's).
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (!(res.headers.get('server') ?? '').startsWith('Azurite')) throw new PortTakenError(`port of ${url} answered by ${res.headers.get('server') ?? 'another server'}, not Azurite`);
+      if (!(res.headers.get('server') ?? '').startsWith('Azurite')) throw new Error(`port of ${url} answered by ${res.headers.get('server') ?? 'another server'}, not Azurite`);
       return;
     } catch (error) {
-      if (error instanceof PortTakenError) throw error;
       lastError = error;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -74,47 +83,37 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 export async function startAzurite(options: AzuriteOptions): Promise<AzuriteHandle> {
-  // A port found free can be taken before Azurite binds it (other servers start at the same time):
-  // then start again on another one.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startAzuriteOnce(options);
-    } catch (error) {
-      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= 5) throw error;
-    }
-  }
-}
-
-async function startAzuriteOnce(options: AzuriteOptions): Promise<AzuriteHandle> {
   mkdirSync(options.dataDir, { recursive: true });
-  const port = options.port ?? (await freePort());
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
   const child = spawn(
     process.execPath,
     [
       azuriteBlobMain(),
       '--blobHost', '127.0.0.1',
-      '--blobPort', String(port),
+      '--blobPort', String(options.port ?? 0),
       '--location', options.dataDir,
       '--silent',
       '--skipApiVersionCheck',
       '--loose',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  let blobEndpoint = '';
+  let port = 0;
   try {
-    await waitForHttp(blobEndpoint, child, options.startTimeoutMs ?? 30_000);
+    port = await listeningPort(child, timeoutMs, () => stderr);
+    blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+    await waitForHttp(blobEndpoint, child, timeoutMs);
   } catch (error) {
     child.kill('SIGKILL');
-    if (error instanceof PortTakenError) throw error;
-    // The other way a taken port shows: Azurite itself could not listen on it.
-    if (stderr.includes('EADDRINUSE')) throw new PortTakenError(`port ${port} was taken before Azurite could listen on it`);
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
+  // Azurite's later output is not read: keep the pipe drained so it never blocks.
+  child.stdout?.resume();
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_ACCOUNT_KEY};` +
     `BlobEndpoint=${blobEndpoint};`;
