@@ -117,15 +117,16 @@ export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefin
   else checks.model = 'pass';
 
   return {
-    instanceId: facts.instanceId,
-    computerName: facts.computerName,
-    privateIp: facts.privateIp,
-    zone: facts.zone,
-    vmSize: facts.vmSize,
+    ...identityOf(facts),
     verdict: reasons.length ? 'fail' : 'pass',
     reason: reasons.length ? reasons.join('; ') : 'serves its own page; data disk initialised as X: webdata; setup extension succeeded',
     checks,
   };
+}
+
+/** The fields that name an instance in every verdict, whatever the verdict says of it. */
+function identityOf(facts: InstanceFacts): Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'vmSize'> {
+  return { instanceId: facts.instanceId, computerName: facts.computerName, privateIp: facts.privateIp, zone: facts.zone, vmSize: facts.vmSize };
 }
 
 /** Whether an instance can be judged now: `coming` (still being set up), `going` (being deleted) or `ready`. */
@@ -167,11 +168,7 @@ export function goneVerdict(instance: Pick<InstanceVerdict, 'instanceId'> & Part
  */
 export function notReadyVerdict(facts: InstanceFacts, readiness: Readiness, waitedSeconds: number): InstanceVerdict {
   return {
-    instanceId: facts.instanceId,
-    computerName: facts.computerName,
-    privateIp: facts.privateIp,
-    zone: facts.zone,
-    vmSize: facts.vmSize,
+    ...identityOf(facts),
     verdict: 'fail',
     reason: `provisioning: not ready after ${waitedSeconds} s (readiness deadline): ${readiness.reason}`,
     checks: { power: 'skipped', provisioning: 'fail', extension: 'skipped', dataDisk: 'skipped', page: 'skipped', model: 'skipped' },
