@@ -3,7 +3,7 @@
  *   1. request log start (time)          5. throttling (token buckets, Compute policies)
  *   2. admin dispatch (/_emulator/*)      6. fault injection (route faults)
  *   3. route match (404/405 ARM bodies)   7. body parse (400 InvalidRequestContent)
- *   4. api-version + bearer auth checks   8. handler → response (+ rate-limit headers) → log end
+ *   4. api-version per type + bearer auth 8. handler → response (+ rate-limit headers) → log end
  * A list page (a 200 whose body has a `value` array) is answered after ARM's list-page latency
  * (timing.listPageMs ± listPageJitterMs, on the emulator's clock).
  * Admin routes are not logged or throttled. Nothing a client sends may produce a 500: handlers
@@ -19,6 +19,7 @@ import type { RequestLog } from './core/requestLog';
 import type { RouteTable } from './core/router';
 import type { Throttler } from './core/throttling';
 import { listPageLatency } from './core/armLatency';
+import { checkApiVersion } from './core/apiVersions';
 
 export interface AdminApi {
   handle(method: string, path: string, url: URL, body: unknown): Promise<ArmResponse | undefined>;
@@ -145,6 +146,12 @@ export function createEmulatorServer(parts: ServerParts): Server {
       kind = matched.spec.kind;
       // 4. api-version and auth.
       if (!apiVersion) throw armErrors.missingApiVersion();
+      // ARM names the location in its refusal: the one in the path, else the resource group's.
+      const location =
+        matched.params.location ??
+        (matched.params.resourceGroupName ? parts.context.store.getResourceGroup(matched.params.subscriptionId ?? '', matched.params.resourceGroupName)?.location : undefined) ??
+        'global';
+      checkApiVersion({ rule: matched.apiVersions, apiVersion, location });
       const auth = req.headers.authorization;
       if (!auth || !/^Bearer\s+\S+/i.test(auth)) throw armErrors.authenticationFailed();
       // 5. Throttling, 6. faults: both answer before the handler, as ARM's front door would.

@@ -1,7 +1,9 @@
 import type { ArmRequest, RouteSpec, Router } from './contract';
+import { apiVersionRuleFor, type ApiVersionRule } from './apiVersions';
 
 interface CompiledRoute {
   spec: RouteSpec;
+  apiVersions: ApiVersionRule;
   pattern: RegExp;
   names: string[];
 }
@@ -13,6 +15,10 @@ export class RouteTable implements Router {
   private readonly routes: CompiledRoute[] = [];
 
   add(spec: RouteSpec): void {
+    // Every route answers only the api-versions its resource type registered (core/apiVersions.ts):
+    // a route without a list would accept any, which ARM never does.
+    const apiVersions = apiVersionRuleFor(spec.template);
+    if (!apiVersions) throw new Error(`no api-version list for the resource type of ${spec.template} (core/apiVersions.ts)`);
     const names: string[] = [];
     const source = spec.template
       .split('/')
@@ -25,10 +31,10 @@ export class RouteTable implements Router {
         return escapeRegex(segment);
       })
       .join('/');
-    this.routes.push({ spec, names, pattern: new RegExp(`^${source}/?$`, 'i') });
+    this.routes.push({ spec, apiVersions, names, pattern: new RegExp(`^${source}/?$`, 'i') });
   }
 
-  match(method: string, path: string): { spec: RouteSpec; params: Record<string, string> } | { methodNotAllowed: true } | undefined {
+  match(method: string, path: string): { spec: RouteSpec; params: Record<string, string>; apiVersions: ApiVersionRule } | { methodNotAllowed: true } | undefined {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(path);
@@ -39,7 +45,7 @@ export class RouteTable implements Router {
       route.names.forEach((name, i) => {
         params[name] = decodeURIComponent(m[i + 1] ?? '');
       });
-      return { spec: route.spec, params };
+      return { spec: route.spec, params, apiVersions: route.apiVersions };
     }
     return pathMatched ? { methodNotAllowed: true } : undefined;
   }
