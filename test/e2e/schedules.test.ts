@@ -42,6 +42,7 @@ interface RunReport {
   rollback: { to: string; passed: number; failed: number } | null;
   instances: Array<{ instanceId: string; computerName: string; vmSize: string; verdict: string; reason: string }>;
   totals: { instances: number; passed: number; failed: number };
+  availability: { method: string; minInRotation: number; frontEnd: { verdict: string; reason: string } | null; notes: string[] };
 }
 
 const schedule = (extra: Record<string, unknown> = {}) => ({
@@ -106,6 +107,10 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-sched-')),
     settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
     runner: { log: () => undefined, timers: 'manual' },
+    // Drained removals wait out the front end's probe (5 s × 2) and requests in flight (30 s) on
+    // durable timers: an Azure minute per real second keeps that under a second; the front end
+    // probes on its definition's interval of that clock.
+    emulator: { timeScale: 60, timing: { healthProbeIntervalMs: 0 } },
   });
   // Both tiers are deployed before the tests move the clock ahead: the setup script's SAS is signed
   // for "now", and Azurite checks it against the real time.
@@ -170,7 +175,10 @@ describe('right-sizing on a schedule', () => {
     expect(evening.run?.batches[0]?.failed).toEqual([]);
     expect(evening.run?.instances).toHaveLength(1);
     expect(evening.run?.instances[0]).toMatchObject({ vmSize: 'Standard_B2s', verdict: 'pass' });
-    expect(evening.run?.armWrites).toBe(3); // capacity PATCH, size PATCH, one manual upgrade
+    // Scale-in drained: three instances out of the backend pool, one delete; then the surge resize:
+    // size PATCH, one new B2s instance (capacity PATCH), the old one out of the pool, one delete.
+    expect(evening.run?.armWrites).toBe(8);
+    expect(evening.run?.availability).toMatchObject({ method: 'surge', minInRotation: 1, frontEnd: { verdict: 'pass' } });
     expect(await instanceSizes()).toEqual(['Standard_B2s']);
 
     // Later that evening: nothing to change, nothing written.
@@ -192,19 +200,25 @@ describe('right-sizing on a schedule', () => {
     expect((await api('schedules', { method: 'PUT', body: JSON.stringify(schedule({ overrides: [{ date: '2026-12-03', target: { vmSize: 'Standard_D4ds_v5' }, reason: 'load test' }] })) })).status).toBe(200);
     const sorted = (await instances()).map((i) => i.instanceId);
     expect(sorted).toHaveLength(4);
-    const broken = sorted[1] ?? '';
+    // Surge: each batch adds one new D4ds_v5 instance before an old one retires. Instance ids only
+    // grow (overprovisioning is off), so the second batch's new instance is the highest id + 2: it
+    // will answer 500.
+    const maxId = Math.max(...sorted.map(Number));
+    const broken = String(maxId + 2);
     cloud.emulator.faults.add({ instance: { vmss: VMSS, instanceId: broken }, page: 'page500' });
 
     const tick = await tickAt('2026-12-03T10:00:00+01:00');
     const run = tick.run as RunReport;
     expect(run.outcome).toBe('rolledBack');
-    expect(run.batches.map((b) => b.instanceIds)).toEqual([[sorted[0]], [broken]]);
+    expect(run.batches.map((b) => b.instanceIds)).toEqual([[String(maxId + 1)], [broken]]);
     expect(run.batches[0]?.failed).toEqual([]);
     expect(run.batches[1]?.failed).toEqual([expect.objectContaining({ instanceId: broken, reason: expect.stringContaining('page: HTTP 500') as unknown })]);
-    expect(run.steps.map((s) => `${s.field}:${s.status}`)).toEqual(['vmSize:failed', 'rollback:failed']);
+    expect(run.steps.map((s) => `${s.field}:${s.status}`), JSON.stringify({ steps: run.steps, instances: run.instances })).toEqual(['vmSize:failed', 'rollback:succeeded']);
     expect(run.steps[0]?.detail).toContain('batch 2 failed');
+    expect(run.steps[0]?.detail).toContain('the old ones never touched');
     expect(run.rollback?.to).toBe('Standard_D2ds_v5');
-    expect(run.rollback?.failed).toBe(1); // the broken instance is still broken, on its old size
+    expect(run.rollback?.failed).toBe(0); // the broken new instance is gone; the one moved earlier came back on D2ds_v5
+    expect(run.availability.minInRotation).toBe(4);
     expect((await instanceSizes()).sort()).toEqual(Array(4).fill('Standard_D2ds_v5'));
 
     // The next tick does not try the same resize again at once.

@@ -21,6 +21,9 @@ export const ACTIVITY = {
   dropKeptEvents: 'dropKeptEvents',
   handOverEvents: 'handOverEvents',
   pollArmOperation: 'pollArmOperation',
+  readSurgeRoom: 'readSurgeRoom',
+  leaveBackendPool: 'leaveBackendPool',
+  deleteInstances: 'deleteInstances',
   listNewInstances: 'listNewInstances',
 } as const;
 

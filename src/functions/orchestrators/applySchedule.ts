@@ -24,6 +24,10 @@ import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
 import { armActivity, armOperation } from './armActivity';
 import { changeCapacity } from './scaleSetOperations';
+import { drainAndDelete, type ChangeAvailability } from './changeAvailability';
+import { scaleInVictims } from '../../domain/availability/drainedRemoval';
+import { planSurgeResize, type SurgeResizePlan } from '../../domain/availability/surgeResize';
+import type { SurgeRoom } from '../../azure/surgeRoom';
 import { registerOrchestration } from '../durable';
 import { checkedInput, checkApplyScheduleInput } from './inputChecks';
 
@@ -71,6 +75,8 @@ export interface ScheduleRunReport {
   frontEndUrl: string | null;
   instances: Array<Pick<InstanceVerdict, 'instanceId' | 'computerName' | 'privateIp' | 'zone' | 'vmSize' | 'verdict' | 'reason'>>;
   totals: { instances: number; passed: number; failed: number };
+  /** The availability the change kept: how, the fewest instances in rotation meanwhile, the front end's check. */
+  availability: ChangeAvailability;
 }
 
 const failuresOf = (v: VerificationReport): ResizeBatch['failed'] => v.instances.filter((i) => i.verdict === 'fail').map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, reason: i.reason }));
@@ -88,11 +94,12 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   let last: VerificationReport | null = null;
   const status = (step: string, message: string, extra: Record<string, unknown> = {}): void => context.df.setCustomStatus({ step, message, ...extra });
 
-  const verify = function* (options: { instanceIds?: string[]; vmSize?: string }): Generator<df.Task, VerificationReport, unknown> {
+  /** `anyModel`: the size is what counts (instances a surge rollback never touched are on an older model version of the same size). */
+  const verify = function* (options: { instanceIds?: string[]; vmSize?: string; anyModel?: boolean }): Generator<df.Task, VerificationReport, unknown> {
     const verifyInput: VerifyScaleSetInput = {
       ...target,
       ...(options.instanceIds ? { instanceIds: options.instanceIds } : {}),
-      ...(options.vmSize ? { expect: { vmSize: options.vmSize, latestModelApplied: true } } : {}),
+      ...(options.vmSize ? { expect: { vmSize: options.vmSize, latestModelApplied: options.anyModel !== true } } : {}),
     };
     const report = (yield context.df.callSubOrchestrator(ORCHESTRATOR.verifyScaleSet, verifyInput, `${context.df.instanceId}-s${verifications++}`)) as VerificationReport;
     last = report;
@@ -122,6 +129,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       frontEndUrl: last?.frontEndUrl ?? null,
       instances: instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, privateIp: i.privateIp, zone: i.zone, vmSize: i.vmSize, verdict: i.verdict, reason: i.reason })),
       totals: last?.totals ?? { instances: 0, passed: 0, failed: 0 },
+      availability: { ...availability, frontEnd: last ? { verdict: last.frontEnd.verdict, reason: last.frontEnd.reason } : null },
     };
     status('done', `${outcome}: ${decision.reason}`);
     return report;
@@ -136,6 +144,80 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   if (decision.action === 'error') throw new Error(`Cannot apply the schedule: ${decision.reason}`);
   if (decision.action === 'none') return finish('unchanged', decision);
   let shape = decision.current as ScaleSetShape;
+  const availability: ChangeAvailability = { method: 'none', minInRotation: shape.capacity, frontEnd: null, notes: [] };
+  /** Instances in the front end's rotation as the change goes (old ones until drained, new ones once verified in it). */
+  let inRotation = shape.capacity;
+  const rotationNow = (count: number): void => {
+    inRotation = count;
+    availability.minInRotation = Math.min(availability.minInRotation, count);
+  };
+
+  const readRoom = function* (): Generator<df.Task, SurgeRoom, unknown> {
+    return must((yield* armActivity(context, ACTIVITY.readSurgeRoom, target)) as StepOutcome<SurgeRoom>);
+  };
+
+  /** Drains (out of the backend pool, probe interval × threshold + in flight) and deletes instances. */
+  const drain = function* (instanceIds: string[], room: SurgeRoom): Generator<df.Task, string[], unknown> {
+    status('drain', `taking ${instanceIds.join(', ')} out of rotation before deleting them`);
+    const gone = must((yield* drainAndDelete(context, target, { instanceIds, probe: room.probe, then: 'delete' })) as StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>);
+    armWrites += gone.writes;
+    for (const w of gone.warnings) if (!availability.notes.includes(w)) availability.notes.push(w);
+    return gone.deleted;
+  };
+
+  /** Surge plan from the instances not yet on `toSize` (all of them going forward; the moved ones when rolling back). */
+  const surgePlan = function* (fromSize: string, toSize: string): Generator<df.Task, { room: SurgeRoom; plan: SurgeResizePlan }, unknown> {
+    const room = yield* readRoom();
+    const stay = (i: { vmSize: string }): boolean => i.vmSize.toLowerCase() === toSize.toLowerCase();
+    const moving = room.instances.filter((i) => !stay(i));
+    const plan = planSurgeResize({
+      instances: moving,
+      capacity: moving.length,
+      fromSize,
+      toSize,
+      maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent,
+      upgradeMode: room.upgradeMode,
+      rollingMaxSurge: room.rollingMaxSurge,
+      vcpus: { from: null, to: null },
+      quota: null,
+      freeAddresses: room.freeAddresses,
+    });
+    return { room, plan };
+  };
+
+  /**
+   * Surge: per batch, new instances on the model's size are added, verified and in the front end's
+   * rotation before as many old ones are drained and deleted. Returns the failing batch's
+   * verification (its new instances already removed; old ones untouched), or null.
+   */
+  const surge = function* (room: SurgeRoom, plan: Extract<SurgeResizePlan, { kind: 'surge' }>, toSize: string, haltOnFailure: boolean): Generator<df.Task, VerificationReport | null, unknown> {
+    let capacity = room.capacity;
+    for (const batch of plan.batches) {
+      status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${batch.index}/${plan.batches.length} to ${toSize} (add ${batch.add}, then retire ${batch.remove.length})`, { batch: batch.index, batches: plan.batches.length });
+      if (batch.add > 0) {
+        const added = must<CapacityChange>(yield* changeCapacity(context, { ...target, capacity: capacity + batch.add }));
+        if (added.written) armWrites++;
+        capacity = added.after;
+        const v = yield* verify({ instanceIds: added.newInstanceIds, vmSize: toSize });
+        const failed = failuresOf(v);
+        const frontFailed = v.frontEnd.verdict === 'fail';
+        if (haltOnFailure) batches.push({ index: batch.index, instanceIds: added.newInstanceIds, passed: v.totals.passed, failed: frontFailed ? [...failed, { instanceId: '*', computerName: '', reason: `front end: ${v.frontEnd.reason}` }] : failed });
+        if (haltOnFailure && (failed.length > 0 || frontFailed)) {
+          // The failing batch goes again — drained, as any of it may be in rotation; the old instances were never touched.
+          const gone = yield* drain(added.newInstanceIds, room);
+          capacity -= gone.length;
+          return v;
+        }
+        rotationNow(inRotation + added.newInstanceIds.length - failed.length);
+      }
+      if (batch.remove.length > 0) {
+        rotationNow(inRotation - batch.remove.length);
+        const gone = yield* drain(batch.remove, room);
+        capacity -= gone.length;
+      }
+    }
+    return null;
+  };
 
   /** Moves instances to the model's size; returns the failing batch's verification, or null when all passed. */
   const moveInstances = function* (vmSize: string, haltOnFailure: boolean): Generator<df.Task, VerificationReport | null, unknown> {
@@ -180,6 +262,23 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   for (const field of decision.order) {
     const change = decision.changes.find((c) => c.field === field);
     if (!change) continue;
+    if (field === 'capacity' && Number(change.to) < shape.capacity) {
+      // Scale-in, drained: the instances the default scale-in policy would pick leave the rotation first.
+      status('capacity', `capacity ${change.from} → ${change.to}, drained`);
+      const room = yield* readRoom();
+      const victims = scaleInVictims({ instances: room.instances, capacity: Number(change.to) });
+      rotationNow(room.instances.length - victims.length);
+      const writesBefore = armWrites;
+      const gone = yield* drain(victims, room);
+      if (availability.method === 'none') availability.method = 'drained';
+      shape = { ...shape, capacity: room.instances.length - gone.length };
+      const vmSize = decision.order.indexOf('vmSize') < decision.order.indexOf('capacity') ? String(decision.changes.find((c) => c.field === 'vmSize')?.to ?? '') : '';
+      const v = yield* verify({ ...(vmSize ? { vmSize } : {}) });
+      const ok = v.totals.failed === 0 && v.frontEnd.verdict !== 'fail';
+      steps.push({ field, from: room.instances.length, to: shape.capacity, status: ok ? 'succeeded' : 'failed', writes: armWrites - writesBefore, detail: `${gone.length} instance(s) drained out of rotation, then deleted; ${v.totals.passed}/${v.totals.instances} remaining instance(s) verified${ok ? '' : `; failing: ${[...failuresOf(v).map((f) => `${f.instanceId} (${f.reason})`), ...(v.frontEnd.verdict === 'fail' ? [`front end: ${v.frontEnd.reason}`] : [])].join('; ')}`}` });
+      if (!ok) return finish('failed', decision);
+      continue;
+    }
     if (field === 'capacity') {
       status('capacity', `capacity ${change.from} → ${change.to}`);
       const result = must<CapacityChange>(yield* changeCapacity(context, { ...target, capacity: Number(change.to) }));
@@ -196,6 +295,53 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const to = String(change.to);
     const from = String(change.from);
     status('vmSize', `VM size ${from} → ${to}`);
+    if (shape.upgradeMode === 'Manual') {
+      const { room, plan } = yield* surgePlan(from, to);
+      if (plan.kind !== 'surge') {
+        const detail = plan.kind === 'impossible' ? `${plan.reason}; the fallback, ${plan.fallback.cost}, was not taken` : plan.reason;
+        steps.push({ field, from, to, status: 'failed', writes: 0, detail });
+        availability.notes.push(detail);
+        return finish('failed', decision);
+      }
+      availability.method = 'surge';
+      availability.notes.push(...plan.notes);
+      const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
+      if (written.written) armWrites++;
+      const failing = yield* surge(room, plan, to, true);
+      if (!failing) {
+        const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
+        steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });
+        shape = { ...shape, capacity: room.capacity };
+        // The tier as it ends: every instance on the new size, and the front end reaching them.
+        const end = yield* verify({ vmSize: to });
+        if (end.totals.failed > 0 || end.frontEnd.verdict === 'fail') {
+          const lastStep = steps[steps.length - 1];
+          if (lastStep) Object.assign(lastStep, { status: 'failed', detail: `${lastStep.detail}; at the end ${end.totals.failed} instance(s) fail${end.frontEnd.verdict === 'fail' ? `, front end: ${end.frontEnd.reason}` : ''}` });
+          return finish('failed', decision);
+        }
+        continue;
+      }
+      const bad = batches[batches.length - 1];
+      steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}; its new instances were removed, the old ones never touched` });
+      status('rollback', `rolling the size back to ${written.before}`);
+      const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
+      if (back.written) armWrites++;
+      // Instances earlier batches moved go back the same way: old size added first, then they retire.
+      const moved = batches.slice(0, -1).flatMap((b) => b.instanceIds);
+      if (moved.length > 0) {
+        const reverse = yield* surgePlan(to, written.before);
+        if (reverse.plan.kind === 'surge') yield* surge(reverse.room, reverse.plan, written.before, false);
+      }
+      const after = yield* verify({ vmSize: written.before, anyModel: true });
+      rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
+      steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}${moved.length ? `; ${moved.length} instance(s) moved earlier were surged back` : ''}` });
+      return finish('rolledBack', decision);
+    }
+    availability.method = shape.upgradeMode === 'Rolling' ? 'platformRolling' : 'inPlace';
+    // The platform restarts instances where they are: a rolling batch (or, Automatic, all of them) is out of rotation meanwhile.
+    const outAtOnce = shape.upgradeMode === 'Rolling' ? Math.max(1, Math.ceil((shape.capacity * (shape.rollingMaxBatchInstancePercent ?? 20)) / 100)) : shape.capacity;
+    rotationNow(Math.max(0, shape.capacity - outAtOnce));
+    availability.notes.push(`${shape.upgradeMode} upgrade policy: the platform resizes instances in place, up to ${outAtOnce} out of rotation at once; a Manual policy (or a Rolling one with maxSurge) keeps every instance serving`);
     const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
     if (written.written) armWrites++;
     const failing = (yield* moveInstances(to, true));

@@ -1,0 +1,63 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- durable-functions types every `yield` result as any; each is annotated */
+/**
+ * Orchestration steps that keep every request served while instances leave: the drained removal
+ * (out of the backend pool, a durable wait of the front end's probe interval × threshold plus
+ * requests in flight, then delete — src/domain/availability/drainedRemoval.ts), and what a change's
+ * report says about the availability it kept.
+ */
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OperationProgress } from '../../azure/armOperations';
+import type { StepOutcome } from '../../azure/armStep';
+import { drainedRemovalPlan } from '../../domain/availability/drainedRemoval';
+import type { FrontEndProbe } from '../../domain/availability/frontEndProbe';
+import type { FrontEndVerdict } from '../../domain/verification/verdicts';
+import { ACTIVITY } from '../activities/names';
+import { armOperation } from './armActivity';
+
+/**
+ * Longest a user's request to the tier takes: requests in flight are given this long after the
+ * front end stopped sending new ones. The FRIDAY page answers in well under a second; 30 s covers
+ * a slow client on a slow link.
+ */
+export const IN_FLIGHT_SECONDS = 30;
+
+/** What a change's report states about the service it kept up while it ran. */
+export interface ChangeAvailability {
+  /** surge: new instances in rotation before old ones left; drained: out of rotation before removal; platformRolling: the platform's rolling upgrade; inPlace: instances restarted where they were. */
+  method: 'surge' | 'drained' | 'platformRolling' | 'inPlace' | 'none';
+  /** Fewest instances in the front end's rotation at any point of the change (as the change went, each batch's new ones verified and in rotation before old ones left). */
+  minInRotation: number;
+  /** The front end's check at the end of the change (the last verification's). */
+  frontEnd: Pick<FrontEndVerdict, 'verdict' | 'reason'> | null;
+  notes: string[];
+}
+
+interface Target {
+  resourceGroup: string;
+  scaleSetName: string;
+}
+
+/**
+ * Takes the instances out of the backend pool one by one, waits (durably) until the front end
+ * surely sends them nothing new and their requests in flight are done, then deletes them.
+ */
+export function* drainAndDelete(
+  context: OrchestrationContext,
+  target: Target,
+  options: { instanceIds: string[]; probe: FrontEndProbe | null; then: 'delete' | 'replace' },
+): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>, any> {
+  let writes = 0;
+  for (const instanceId of options.instanceIds) {
+    const left: StepOutcome<{ written: boolean; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.leaveBackendPool, { ...target, instanceId }, 'drain');
+    if (!left.ok) return left;
+    if (left.value.written) writes++;
+  }
+  // Counted from when the last one left the pool.
+  const plan = drainedRemovalPlan({ instanceIds: options.instanceIds, probe: options.probe, inFlightSeconds: IN_FLIGHT_SECONDS, then: options.then, now: context.df.currentUtcDateTime });
+  context.df.setCustomStatus({ ...(context.df.customStatus as Record<string, unknown> | undefined), message: `draining ${options.instanceIds.join(', ')}: ${plan.reason}`, drainingUntil: plan.deleteNotBefore });
+  yield context.df.createTimer(new Date(plan.deleteNotBefore));
+  const deleted: StepOutcome<{ deleted: string[]; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.deleteInstances, { ...target, instanceIds: options.instanceIds }, 'delete');
+  if (!deleted.ok) return deleted;
+  if (deleted.value.deleted.length > 0) writes++;
+  return { ok: true, value: { writes, waitSeconds: plan.waitSeconds, warnings: plan.warnings, deleted: deleted.value.deleted } };
+}
