@@ -239,6 +239,25 @@ describe('probing while idle', () => {
   });
 });
 
+describe('deleted members', () => {
+  it('a deleted instance keeps getting new connections, which fail, until its probes take it out; one taken out of the pool gets none at once', async () => {
+    const vm0 = await backend('VM0');
+    const vm1 = await backend('VM1');
+    let all = [vm0, vm1];
+    const { proxy, round } = await frontEnd(loadBalancerTarget(POOL, 80, lbProbe), () => all);
+    await round();
+    all = [vm1]; // deleted: gone from the pool listing and from the directory…
+    await stop(vm0); // …and its listener with it
+    const results = await Promise.all(Array.from({ length: 6 }, () => get(proxy.port).then((r) => r.host, () => 'reset')));
+    expect(results).toContain('reset');
+    await round();
+    await round();
+    for (let i = 0; i < 6; i++) expect((await get(proxy.port)).host).toBe('VM1');
+    vm1.inPool = false; // exists, but out of the backend pool
+    expect((await get(proxy.port)).status).toBe(503);
+  });
+});
+
 describe('Application Gateway front end (layer 7, connection draining)', () => {
   const probe = { path: '/health', interval: INTERVAL / 1000, timeout: 5, unhealthyThreshold: 2 };
 

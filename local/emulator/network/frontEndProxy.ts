@@ -38,6 +38,9 @@ const PROBE_CONCURRENCY = 50;
  */
 const IDLE_ROUNDS = 20;
 
+/** A probe is given at least this much real time (see probe()). */
+const MIN_REAL_PROBE_TIMEOUT_MS = 1000;
+
 export interface HealthProbeDefinition {
   /** HTTP path probed (2xx = healthy for the App Gateway; 200 for the LB — both answered 200 by IIS). */
   path: string;
@@ -163,10 +166,21 @@ export class FrontEndProxy {
         if (seen.has(m.resourceId)) continue;
         seen.add(m.resourceId);
         out.push({ resourceId: m.resourceId, port: m.port, running: m.running });
+        this.lastPort.set(m.resourceId, m.port);
       }
+    }
+    // A deleted instance is not out of rotation until its probes say so: the balancer keeps
+    // sending it new connections (which fail) for up to interval × threshold. One merely taken
+    // out of the pool (it still exists) gets none.
+    for (const [id, h] of this.health) {
+      if (seen.has(id) || !h.inRotation || this.options.directory().instance(id) !== undefined) continue;
+      out.push({ resourceId: id, port: this.lastPort.get(id) ?? 0, running: false });
     }
     return out;
   }
+
+  /** The listener port each member had when last listed (a deleted one's, for the connections it still gets). */
+  private readonly lastPort = new Map<string, number>();
 
   private intervalMs(): number {
     const override = this.options.probeIntervalOverrideMs?.() ?? 0;
@@ -188,7 +202,12 @@ export class FrontEndProxy {
   private async probeRound(): Promise<void> {
     const members = this.members();
     const present = new Set(members.map((m) => m.resourceId));
-    for (const id of [...this.health.keys()]) if (!present.has(id)) this.health.delete(id);
+    for (const id of [...this.health.keys()]) {
+      if (!present.has(id)) {
+        this.health.delete(id);
+        this.lastPort.delete(id);
+      }
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < members.length && this.running) {
@@ -229,8 +248,11 @@ export class FrontEndProxy {
       });
       req.on('error', () => done(false));
       req.end();
-      // The timeout runs on the emulator's clock, like the interval.
-      void Promise.race([this.options.clock.sleep(this.target.probe.timeoutMs), this.stopped]).then(() => {
+      // The timeout runs on the emulator's clock, like the interval — but never under a real second:
+      // on a scaled clock a 5 s timeout is a few real ms, which a loaded machine's scheduling alone
+      // exceeds, while a healthy Azure instance answers its probe in ms, far inside 5 s.
+      const timedOut = Promise.all([this.options.clock.sleep(this.target.probe.timeoutMs), new Promise((resolve) => setTimeout(resolve, MIN_REAL_PROBE_TIMEOUT_MS))]);
+      void Promise.race([timedOut, this.stopped]).then(() => {
         if (!settled) {
           done(false);
           req.destroy();

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- durable-functions types every `yield` result as any; each is annotated */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment -- durable-functions types every `yield` result as any; each is annotated */
 /**
  * Orchestration steps that keep every request served while instances leave: the drained removal
  * (out of the backend pool, a durable wait of the front end's probe interval × threshold plus
@@ -12,7 +12,8 @@ import { drainedRemovalPlan } from '../../domain/availability/drainedRemoval';
 import type { FrontEndProbe } from '../../domain/availability/frontEndProbe';
 import type { FrontEndVerdict } from '../../domain/verification/verdicts';
 import { ACTIVITY } from '../activities/names';
-import { armOperation } from './armActivity';
+import type { SurgeRoom } from '../../azure/surgeRoom';
+import { armActivity, armOperation } from './armActivity';
 
 /**
  * Longest a user's request to the tier takes: requests in flight are given this long after the
@@ -38,14 +39,21 @@ interface Target {
 }
 
 /**
- * Takes the instances out of the backend pool one by one, waits (durably) until the front end
- * surely sends them nothing new and their requests in flight are done, then deletes them.
+ * Takes the instances out of the backend pool one by one, then waits (durably) until the front end
+ * surely sends them nothing new and their requests in flight are done. `probe`: the front end's,
+ * when the caller knows it; otherwise it is read.
  */
-export function* drainAndDelete(
+export function* drainOut(
   context: OrchestrationContext,
   target: Target,
-  options: { instanceIds: string[]; probe: FrontEndProbe | null; then: 'delete' | 'replace' },
-): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>, any> {
+  options: { instanceIds: string[]; probe?: FrontEndProbe | null; then: 'delete' | 'replace' },
+): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }>, any> {
+  let probe = options.probe;
+  if (probe === undefined) {
+    const room: StepOutcome<SurgeRoom> = yield* armActivity(context, ACTIVITY.readSurgeRoom, target);
+    if (!room.ok) return room;
+    probe = room.value.probe;
+  }
   let writes = 0;
   for (const instanceId of options.instanceIds) {
     const left: StepOutcome<{ written: boolean; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.leaveBackendPool, { ...target, instanceId }, 'drain');
@@ -53,11 +61,24 @@ export function* drainAndDelete(
     if (left.value.written) writes++;
   }
   // Counted from when the last one left the pool.
-  const plan = drainedRemovalPlan({ instanceIds: options.instanceIds, probe: options.probe, inFlightSeconds: IN_FLIGHT_SECONDS, then: options.then, now: context.df.currentUtcDateTime });
-  context.df.setCustomStatus({ ...(context.df.customStatus as Record<string, unknown> | undefined), message: `draining ${options.instanceIds.join(', ')}: ${plan.reason}`, drainingUntil: plan.deleteNotBefore });
+  const plan = drainedRemovalPlan({ instanceIds: options.instanceIds, probe, inFlightSeconds: IN_FLIGHT_SECONDS, then: options.then, now: context.df.currentUtcDateTime });
+  const progress = context.df.customStatus;
+  const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
+  context.df.setCustomStatus({ ...base, message: `draining ${options.instanceIds.join(', ')}: ${plan.reason}`, drainingUntil: plan.deleteNotBefore });
   yield context.df.createTimer(new Date(plan.deleteNotBefore));
+  context.df.setCustomStatus(progress);
+  return { ok: true, value: { writes, waitSeconds: plan.waitSeconds, warnings: plan.warnings } };
+}
+
+/** Drains the instances (drainOut), then deletes them; the scale set's capacity goes down by as many. */
+export function* drainAndDelete(
+  context: OrchestrationContext,
+  target: Target,
+  options: { instanceIds: string[]; probe: FrontEndProbe | null; then: 'delete' | 'replace' },
+): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>, any> {
+  const drained: StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }> = yield* drainOut(context, target, options);
+  if (!drained.ok) return drained;
   const deleted: StepOutcome<{ deleted: string[]; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.deleteInstances, { ...target, instanceIds: options.instanceIds }, 'delete');
   if (!deleted.ok) return deleted;
-  if (deleted.value.deleted.length > 0) writes++;
-  return { ok: true, value: { writes, waitSeconds: plan.waitSeconds, warnings: plan.warnings, deleted: deleted.value.deleted } };
+  return { ok: true, value: { ...drained.value, writes: drained.value.writes + (deleted.value.deleted.length > 0 ? 1 : 0), deleted: deleted.value.deleted } };
 }

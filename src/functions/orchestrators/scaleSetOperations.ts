@@ -12,6 +12,7 @@ import type { CapacityChange, CapacityStart } from '../activities/setCapacity';
 import type { UpgradeBatch, UpgradeInstancesInput } from '../activities/upgradeInstances';
 import { ACTIVITY } from '../activities/names';
 import { armActivity, armOperation } from './armActivity';
+import { drainOut } from './changeAvailability';
 
 /** Waits for someone else's operation on the scale set at most this many times before giving up. */
 const MAX_BUSY_WAITS = 240;
@@ -58,7 +59,8 @@ export function* manualUpgrade(context: OrchestrationContext, input: UpgradeInst
 }
 
 /**
- * Reimage, or replace: delete the instances, then restore the capacity to `capacity` — the value the
+ * Reimage, or replace: drain the instances out of the front end's rotation (changeAvailability.ts),
+ * delete them, then restore the capacity to `capacity` — the value the
  * orchestration read before the delete, so a retried or resumed replace never restores to the
  * lowered capacity — then list the instances that are new.
  */
@@ -68,6 +70,10 @@ export function* repairInstances(context: OrchestrationContext, input: RepairInp
     const reimaged: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'reimage' }, 'repair');
     return reimaged.ok ? { ok: true, value: { newInstanceIds: [] } } : reimaged;
   }
+  // Drained first: a failing instance the front end's probe still passes (a wrong page answers 200)
+  // is in rotation; deleted at once it would take new connections it can no longer answer.
+  const drained: StepOutcome<unknown> = yield* drainOut(context, { resourceGroup: repair.resourceGroup, scaleSetName: repair.scaleSetName }, { instanceIds: repair.instanceIds, then: 'replace' });
+  if (!drained.ok) return drained;
   const deleted: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'delete' }, 'repair');
   if (!deleted.ok) return deleted;
   const restored: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'restore', capacity }, 'repair');

@@ -1,0 +1,206 @@
+/**
+ * No request fails during a change, on Azure's timing (core/timingProfile.ts: instances take Azure
+ * minutes to provision, the front end probes on its definition's 5 s interval, both on a clock
+ * running an Azure minute per real second): while a prober opens a new connection to the front end
+ * every 50 ms, a scheduled resize of a capacity-1 tier, a resize of a 3-instance zonal tier and a
+ * scheduled scale-in from 4 to 1 lose no request, and each tier ends on what was asked with every
+ * instance passing. The emulator's front end really drops a member whose probe fails and breaks
+ * flows to a deleted instance (test/emulator/frontEndProxy.test.ts, loadBalancerRotation.test.ts),
+ * so the zero is earned.
+ */
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
+import { testClients } from '../support/armTestClients';
+import { recordObservedActions } from '../support/observedActions';
+
+const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
+const VMSS = 'vmss-friday';
+const EVALUATION_ID = 'friday-schedule-evaluation';
+let cloud: LocalCloudHandle;
+
+interface Status {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+interface RunReport {
+  outcome: string;
+  steps: Array<{ field: string; status: string; detail: string }>;
+  instances: Array<{ instanceId: string; vmSize: string; verdict: string; zone: string | null }>;
+  availability: { method: string; minInRotation: number; frontEnd: { verdict: string; reason: string } | null; notes: string[] };
+}
+
+const api = (route: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(`${cloud.baseUrl}/api/${route}`, { ...init, headers: { 'x-functions-key': cloud.functionKey, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+async function waitDone(instanceId: string, timeoutMs = 240_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?code=${cloud.masterKey}`);
+    const s = (await res.json()) as Status;
+    if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    if (Date.now() > deadline) throw new Error(`${instanceId} still ${s.runtimeStatus}: ${JSON.stringify(s.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Each tier in its own address space: the emulator's address map is one flat space, as a peered network would be. */
+async function deploy(resourceGroup: string, octet: number, scaleSet: Record<string, unknown>): Promise<string> {
+  const network = { ...(example.network as Record<string, unknown>), addressSpace: `10.${octet}.0.0/16`, subnetPrefix: `10.${octet}.1.0/24` };
+  const res = await api('deployments', { method: 'POST', body: JSON.stringify({ ...example, resourceGroup, network, scaleSet: { ...example.scaleSet, overprovision: false, ...scaleSet } }) });
+  expect(res.status).toBe(202);
+  const done = (await waitDone(((await res.json()) as { id: string }).id)).output as { outcome: string; publicFrontEndUrl: string };
+  expect(done.outcome, JSON.stringify(done).slice(0, 1500)).toBe('succeeded');
+  const address = new URL(done.publicFrontEndUrl).host;
+  const map = (await (await fetch(`${cloud.emulator.adminUrl}/address-map`)).json()) as Record<string, string>;
+  const local = map[`${address}:80`];
+  if (!local) throw new Error(`front end ${address} not in the address map`);
+  return local;
+}
+
+/** A new connection to the front end every 50 ms, each request judged: 200 with a FRIDAY page, or a failure. */
+function startProber(front: string): { stop: () => Promise<{ requests: number; failures: string[]; hosts: Set<string>; ms: number }> } {
+  const failures: string[] = [];
+  const hosts = new Set<string>();
+  let requests = 0;
+  const t0 = Date.now();
+  const inFlight = new Set<Promise<void>>();
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      requests++;
+      const [host, port] = front.split(':');
+      const req = request({ host, port: Number(port), path: '/', agent: false, timeout: 10_000 }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          const name = /Running FRIDAY Web Service from host (\S+) !/.exec(body)?.[1];
+          if (res.statusCode === 200 && name) hosts.add(name);
+          else failures.push(`+${Date.now() - t0} ms HTTP ${res.statusCode ?? '?'}: ${body.slice(0, 60)}`);
+          resolve();
+        });
+        res.on('error', (e) => {
+          failures.push(`response: ${e.message}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', (e) => {
+        failures.push(`connection: ${e.message}`);
+        resolve();
+      });
+      req.end();
+    });
+  const timer = setInterval(() => {
+    const p = one();
+    inFlight.add(p);
+    void p.then(() => inFlight.delete(p));
+  }, 50);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all([...inFlight]);
+      return { requests, failures, hosts, ms: Date.now() - t0 };
+    },
+  };
+}
+
+async function putSchedule(entries: Array<Record<string, unknown>>): Promise<void> {
+  const res = await api('schedules', { method: 'PUT', body: JSON.stringify({ scaleSets: entries }) });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** Fires the production schedule timer at an instant and returns the change run it started. */
+async function tickAt(iso: string, resourceGroup: string): Promise<RunReport> {
+  await cloud.runner.fireTimer('scheduleTimer', new Date(iso));
+  const evaluation = (await waitDone(EVALUATION_ID)).output as { scaleSets: Array<{ resourceGroup: string; action: string; reason: string; changeInstanceId?: string }> };
+  const mine = evaluation.scaleSets.find((s) => s.resourceGroup === resourceGroup);
+  expect(mine?.action, JSON.stringify(evaluation)).toBe('started');
+  const run = await waitDone(mine?.changeInstanceId ?? '');
+  expect(run.runtimeStatus, JSON.stringify(run.output).slice(0, 2000)).toBe('Completed');
+  return run.output as RunReport;
+}
+
+async function sizes(resourceGroup: string): Promise<Array<{ vmSize: string; zone: string }>> {
+  const out: Array<{ vmSize: string; zone: string }> = [];
+  for await (const vm of testClients(cloud).compute.virtualMachineScaleSetVMs.list(resourceGroup, VMSS)) out.push({ vmSize: vm.hardwareProfile?.vmSize ?? '', zone: vm.zones?.[0] ?? '' });
+  return out;
+}
+
+const entry = (resourceGroup: string, target: Record<string, unknown>): Record<string, unknown> => ({
+  resourceGroup,
+  name: VMSS,
+  timeZone: 'UTC',
+  periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '20:00', end: '23:00', target }],
+  resize: { maxBatchInstancePercent: 34 },
+});
+
+const RG_ONE = 'rg-e2e-surge-one';
+const RG_ZONAL = 'rg-e2e-surge-zonal';
+const RG_SCALE_IN = 'rg-e2e-drained-scale-in';
+const fronts: Record<string, string> = {};
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'friday-surge-')),
+    settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
+    runner: { log: () => undefined, timers: 'manual' },
+    emulator: azureTime(),
+  });
+  fronts[RG_ONE] = await deploy(RG_ONE, 11, { capacity: 1, zones: [] });
+  fronts[RG_ZONAL] = await deploy(RG_ZONAL, 12, { capacity: 3 });
+  fronts[RG_SCALE_IN] = await deploy(RG_SCALE_IN, 13, { capacity: 4 });
+}, 300_000);
+
+afterAll(async () => {
+  if (cloud) recordObservedActions(cloud.emulator.requestLog.entries(), 'e2e-no-failed-requests');
+  await cloud?.close();
+});
+
+describe('no request fails during a change (Azure timing, a new connection every 50 ms)', () => {
+  it('resizes a capacity-1 tier: the new instance serves before the old one is drained and deleted', async () => {
+    await putSchedule([entry(RG_ONE, { vmSize: 'Standard_B2s' })]);
+    const prober = startProber(fronts[RG_ONE] ?? '');
+    const run = await tickAt('2026-12-01T20:05:00Z', RG_ONE);
+    const seen = await prober.stop();
+    expect(run.outcome, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(seen.failures, JSON.stringify({ failures: [...seen.failures.slice(0, 4), ...seen.failures.slice(-2)], requests: seen.requests, ms: seen.ms })).toEqual([]);
+    expect(seen.requests).toBeGreaterThan(20);
+    expect(seen.hosts.size).toBe(2); // the old instance, then the new one
+    expect(run.availability).toMatchObject({ method: 'surge', minInRotation: 1, frontEnd: { verdict: 'pass' } });
+    expect(run.instances.map((i) => [i.vmSize, i.verdict])).toEqual([['Standard_B2s', 'pass']]);
+    expect((await sizes(RG_ONE)).map((s) => s.vmSize)).toEqual(['Standard_B2s']);
+  }, 240_000);
+
+  it('resizes a 3-instance zonal tier batch by batch, ending balanced over its zones', async () => {
+    await putSchedule([entry(RG_ZONAL, { vmSize: 'Standard_B2s' })]);
+    const prober = startProber(fronts[RG_ZONAL] ?? '');
+    const run = await tickAt('2026-12-02T20:05:00Z', RG_ZONAL);
+    const seen = await prober.stop();
+    expect(run.outcome, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(seen.failures, JSON.stringify({ failures: [...seen.failures.slice(0, 4), ...seen.failures.slice(-2)], requests: seen.requests, ms: seen.ms })).toEqual([]);
+    expect(run.availability).toMatchObject({ method: 'surge', minInRotation: 3, frontEnd: { verdict: 'pass' } });
+    expect(run.instances).toHaveLength(3);
+    expect(run.instances.every((i) => i.vmSize === 'Standard_B2s' && i.verdict === 'pass')).toBe(true);
+    const now = await sizes(RG_ZONAL);
+    expect(now.map((s) => s.vmSize)).toEqual(Array(3).fill('Standard_B2s'));
+    expect(now.map((s) => s.zone).sort()).toEqual(['1', '2', '3']);
+  }, 240_000);
+
+  it('scales in from 4 to 1 on schedule: each removed instance is drained out of rotation first', async () => {
+    await putSchedule([entry(RG_SCALE_IN, { capacity: 1 })]);
+    const prober = startProber(fronts[RG_SCALE_IN] ?? '');
+    const run = await tickAt('2026-12-03T20:05:00Z', RG_SCALE_IN);
+    const seen = await prober.stop();
+    expect(run.outcome, JSON.stringify(run.steps)).toBe('succeeded');
+    expect(seen.failures, JSON.stringify({ failures: [...seen.failures.slice(0, 4), ...seen.failures.slice(-2)], requests: seen.requests, ms: seen.ms })).toEqual([]);
+    expect(seen.hosts.size).toBe(4);
+    expect(run.availability).toMatchObject({ method: 'drained', minInRotation: 1, frontEnd: { verdict: 'pass' } });
+    expect(run.steps[0]?.detail).toMatch(/3 instance\(s\) drained out of rotation, then deleted/);
+    expect((await sizes(RG_SCALE_IN))).toHaveLength(1);
+  }, 240_000);
+});
