@@ -38,15 +38,17 @@ async function instanceIds(input: Target): Promise<string[]> {
 }
 
 /**
- * Starts setting `sku.capacity` (no write when it already matches) and returns at once with the
+ * Starts setting `sku.capacity` — `capacity`, or `add` more than now — (no write when it already matches) and returns at once with the
  * operation's handle; the orchestration polls it, then asks for the new instances
  * (listNewInstances). A scale set mid-operation is not written (ARM would answer 409).
  */
-export async function setCapacity(input: Target & { capacity: number }): Promise<StepOutcome<CapacityStart>> {
+export async function setCapacity(input: Target & { capacity: number; add?: number }): Promise<StepOutcome<CapacityStart>> {
   const compute = armClientsFor(loadSettings()).compute();
   return armStep('capacity', async () => {
     const vmss = await compute.virtualMachineScaleSets.get(input.resourceGroup, input.scaleSetName);
     const before = vmss.sku?.capacity ?? 0;
+    // `add`: that many more than the scale set has now (a surge batch keeps what autoscale added meanwhile).
+    if (input.add !== undefined) input = { ...input, capacity: before + input.add };
     const busy = operationInProgress(JSON.parse(JSON.stringify(vmss)) as Record<string, unknown>);
     if (busy) return { before, after: before, written: false, existing: [], busy };
     if (before === input.capacity) return { before, after: before, written: false, existing: [] };

@@ -195,7 +195,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     for (const batch of plan.batches) {
       status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${batch.index}/${plan.batches.length} to ${toSize} (add ${batch.add}, then retire ${batch.remove.length})`, { batch: batch.index, batches: plan.batches.length });
       if (batch.add > 0) {
-        const added = must<CapacityChange>(yield* changeCapacity(context, { ...target, capacity: capacity + batch.add }));
+        const added = must<CapacityChange>(yield* changeCapacity(context, { ...target, capacity: capacity + batch.add, add: batch.add }));
         if (added.written) armWrites++;
         capacity = added.after;
         const v = yield* verify({ instanceIds: added.newInstanceIds, vmSize: toSize });
@@ -307,7 +307,13 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       availability.notes.push(...plan.notes);
       const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
       if (written.written) armWrites++;
-      const failing = yield* surge(room, plan, to, true);
+      let failing = yield* surge(room, plan, to, true);
+      // Instances added meanwhile on the old model (an autoscale write during the change) go the same way.
+      for (let round = 0; round < 3 && !failing; round++) {
+        const again = yield* surgePlan(from, to);
+        if (again.plan.kind !== 'surge' || again.plan.batches.length === 0) break;
+        failing = yield* surge(again.room, again.plan, to, true);
+      }
       if (!failing) {
         const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
         steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });

@@ -28,7 +28,7 @@ interface Target {
  * Sets the capacity and reports the new instances: start the write, poll it, then list what is
  * new. A scale set found mid-operation is waited for, not written (ARM would answer 409).
  */
-export function* changeCapacity(context: OrchestrationContext, input: Target & { capacity: number }): Generator<Task, StepOutcome<CapacityChange>, any> {
+export function* changeCapacity(context: OrchestrationContext, input: Target & { capacity: number; add?: number }): Generator<Task, StepOutcome<CapacityChange>, any> {
   for (let call = 0; call < MAX_BUSY_WAITS; call++) {
     const started: StepOutcome<CapacityStart> = yield* armOperation(context, ACTIVITY.setCapacity, input, 'capacity');
     if (!started.ok) return started;
