@@ -107,10 +107,6 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-sched-')),
     settings: { FRIDAY_SCHEDULES_BLOB: 'friday-schedules.json' },
     runner: { log: () => undefined, timers: 'manual' },
-    // Drained removals wait out the front end's probe (5 s × 2) and requests in flight (30 s) on
-    // durable timers: an Azure minute per real second keeps that under a second; the front end
-    // probes on its definition's interval of that clock.
-    emulator: { timeScale: 60, timing: { healthProbeIntervalMs: 0 } },
   });
   // Both tiers are deployed before the tests move the clock ahead: the setup script's SAS is signed
   // for "now", and Azurite checks it against the real time.
