@@ -127,3 +127,33 @@ export function immutableChange(existing: ScaleSetDoc, incoming: ScaleSetDoc): {
   // A value omitted in the request keeps what is there.
   return checks.find((c) => c.after !== undefined && c.before !== undefined && JSON.stringify(c.before) !== JSON.stringify(c.after));
 }
+
+/**
+ * A scale set as Compute answers it: the stored model plus what Compute fills in when a client
+ * left it out (specs examples VirtualMachineScaleSet_Create_WithPasswordAuthentication.json,
+ * 2026-04-01, and VirtualMachineScaleSet_Get_WithUserData.json, 2024-11-01). Only the answer
+ * carries them — the stored model stays as sent, so model changes and immutable-property checks
+ * see what clients wrote. platformFaultDomainCount follows refuseImmutableChange's default.
+ */
+export function scaleSetAnswer(doc: ScaleSetDoc): ScaleSetDoc {
+  const out = structuredClone(doc);
+  const p = out.properties as Json;
+  p.singlePlacementGroup ??= true;
+  p.doNotRunExtensionsOnOverprovisionedVMs ??= false;
+  p.platformFaultDomainCount ??= out.zones?.length ? 1 : 5;
+  const profile = (p.virtualMachineProfile ?? undefined) as Json | undefined;
+  const os = profile?.osProfile as Json | undefined;
+  if (os) {
+    os.secrets ??= [];
+    const windows = /windows/i.test(JSON.stringify((profile?.storageProfile as Json | undefined)?.imageReference ?? {}));
+    if (windows) os.windowsConfiguration ??= { provisionVMAgent: true, enableAutomaticUpdates: true };
+  }
+  const nics = ((profile?.networkProfile as Json | undefined)?.networkInterfaceConfigurations ?? []) as Array<{ properties?: Json }>;
+  for (const nic of nics) {
+    const np = (nic.properties ??= {});
+    np.dnsSettings ??= { dnsServers: [] };
+    np.enableAcceleratedNetworking ??= false;
+    for (const ip of (np.ipConfigurations ?? []) as Array<{ properties?: Json }>) (ip.properties ??= {}).privateIPAddressVersion ??= 'IPv4';
+  }
+  return out;
+}

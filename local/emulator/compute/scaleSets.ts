@@ -7,7 +7,7 @@ import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse } from '../core/contract';
 import { extensionsOf, type Json, type ScaleSetDoc, type ScaleSetState } from './scaleSetEngine';
 import { DELETE, GET_VMSS, HIGH_COST, isObject, lower, PUT, TYPE, VMSS, RG, type ComputeRoutes } from './computeRoutes';
-import { deepMerge, immutableChange, linkedActionsOf, scaleSetValidator, withoutSecrets } from './scaleSetModel';
+import { deepMerge, immutableChange, linkedActionsOf, scaleSetAnswer, scaleSetValidator, withoutSecrets } from './scaleSetModel';
 
 export function registerScaleSetRoutes(c: ComputeRoutes): void {
   const { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, storeModel } = c;
@@ -115,7 +115,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
         modelChanged = false;
       } else modelChanged = storeModel(state, doc, secrets);
       const headers = applyAsync(req, state, modelChanged, VMSS, wasFailed);
-      return { status: existing ? 200 : 201, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
+      return { status: existing ? 200 : 201, body: scaleSetAnswer(state.doc), headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });
 
@@ -138,11 +138,11 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       secrets.doc.properties.provisioningState = 'Updating';
       const modelChanged = storeModel(state, secrets.doc, secrets);
       const headers = applyAsync(req, state, modelChanged, VMSS, wasFailed);
-      return { status: 200, body: state.doc, headers, linkedActions: linkedActionsOf(state.doc) };
+      return { status: 200, body: scaleSetAnswer(state.doc), headers, linkedActions: linkedActionsOf(state.doc) };
     },
   });
 
-  route({ method: 'GET', template: VMSS, kind: 'read', action: `${TYPE}/read`, computePolicies: GET_VMSS, handler: (req) => ({ status: 200, body: mustGet(req).doc }) });
+  route({ method: 'GET', template: VMSS, kind: 'read', action: `${TYPE}/read`, computePolicies: GET_VMSS, handler: (req) => ({ status: 200, body: scaleSetAnswer(mustGet(req).doc) }) });
 
   route({
     method: 'DELETE',
@@ -187,7 +187,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
     computePolicies: GET_VMSS,
     handler: (req) => {
       requireGroup(req);
-      const docs = [...engine.scaleSets.values()].filter((s) => lower(s.subscriptionId) === lower(req.subscriptionId) && lower(s.resourceGroupName) === lower(req.resourceGroupName)).map((s) => s.doc);
+      const docs = [...engine.scaleSets.values()].filter((s) => lower(s.subscriptionId) === lower(req.subscriptionId) && lower(s.resourceGroupName) === lower(req.resourceGroupName)).map((s) => scaleSetAnswer(s.doc));
       return page(req, docs);
     },
   });
@@ -197,7 +197,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
     kind: 'read',
     action: `${TYPE}/read`,
     computePolicies: GET_VMSS,
-    handler: (req) => page(req, [...engine.scaleSets.values()].filter((s) => lower(s.subscriptionId) === lower(req.subscriptionId)).map((s) => s.doc)),
+    handler: (req) => page(req, [...engine.scaleSets.values()].filter((s) => lower(s.subscriptionId) === lower(req.subscriptionId)).map((s) => scaleSetAnswer(s.doc))),
   });
 
   route({

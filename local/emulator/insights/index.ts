@@ -52,6 +52,8 @@ export function registerInsightsProvider(ctx: ProviderContext): void {
       const properties = structuredClone(body.properties ?? {});
       validateProfiles(properties);
       properties.enabled ??= true;
+      // Azure echoes the setting's name inside its properties (examples/createOrUpdateAutoscaleSetting.json, 2022-10-01).
+      properties.name = req.params.name ?? '';
       const existed = ctx.store.get(idOf(req)) !== undefined;
       const doc = ctx.store.put<Setting>({ id: idOf(req), name: req.params.name ?? '', type: TYPE, location: body.location, ...(body.tags ? { tags: body.tags } : {}), properties });
       return { status: existed ? 200 : 201, body: doc };

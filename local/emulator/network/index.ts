@@ -7,6 +7,7 @@
  * front ends with a public IP become real HTTP proxies (see frontEndProxy.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { fillNetworkDefaults } from './azureDefaults';
 import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse, ProviderContext } from '../core/contract';
 import { parseCidr } from '../core/subnets';
@@ -398,6 +399,7 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
         if (type === 'virtualNetworks') reconcileSubnets(existing, doc);
         normaliseSubResources(type, id, doc.properties);
         validators[type]?.(id, doc);
+        fillNetworkDefaults(type, doc);
         doc.properties.resourceGuid = (existing?.properties.resourceGuid) ?? randomUUID();
         doc.properties.provisioningState = existing ? 'Updating' : 'Creating';
         const final = structuredClone(doc);
