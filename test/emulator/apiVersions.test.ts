@@ -7,10 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MonitorClient } from '@azure/arm-monitor';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
 import { apiVersionRuleFor, resourceTypeOf } from '../../local/emulator/core/apiVersions';
 import { RouteTable } from '../../local/emulator/core/router';
-import { testClients, uniqueName } from '../support/armTestClients';
+import { staticCredential, testClients, uniqueName } from '../support/armTestClients';
 import { armWire } from '../support/armWire';
 
 let emulator: EmulatorHandle;
@@ -84,6 +85,39 @@ describe('api-versions per resource type', () => {
     expect(error((await armWire(emulator, { method: 'GET', path: status, apiVersion: '2026-04-01' })).body).code).toBe('OperationNotFound');
     const refused = await armWire(emulator, { method: 'GET', path: status, apiVersion: '2022-10-01' });
     expect(error(refused.body).message).toMatch(/^No registered resource provider found for location 'swedencentral' and API version '2022-10-01' for type 'locations\/operations'/);
+  });
+
+  it('accepts every api-version the app’s pinned SDK clients send, on each operation the app uses (incl. operation-status polls)', async () => {
+    const since = emulator.requestLog.lastSeq;
+    const { compute, network, resources } = testClients(emulator, { maxRetries: 0 });
+    const monitor = new MonitorClient(staticCredential, sub, { endpoint: emulator.armEndpoint, tlsOptions: { ca: emulator.caCertPem }, retryOptions: { maxRetries: 0 } });
+    const settle = (p: Promise<unknown>): Promise<unknown> => p.catch((e: unknown) => e);
+    const drain = async (it: AsyncIterable<unknown>): Promise<void> => {
+      for await (const _ of it) break;
+    };
+    await resources.resourceGroups.get(rg);
+    // A long-running write: the SDK follows the emulator's Azure-AsyncOperation URL at its version.
+    await network.virtualNetworks.createOrUpdate(rg, 'vnet', { location: 'swedencentral', addressSpace: { addressPrefixes: ['10.9.0.0/16'] } });
+    await Promise.all([
+      settle(compute.virtualMachineScaleSets.get(rg, 'nothing')),
+      settle(compute.virtualMachineScaleSetRollingUpgrades.getLatest(rg, 'nothing')),
+      settle(drain(compute.virtualMachineScaleSetVMs.list(rg, 'nothing'))),
+      drain(compute.resourceSkus.list({ filter: "location eq 'swedencentral'" })),
+      settle(drain(network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, 'nothing'))),
+      settle(network.networkSecurityGroups.get(rg, 'nothing')),
+      settle(network.publicIPAddresses.get(rg, 'nothing')),
+      settle(network.loadBalancers.get(rg, 'nothing')),
+      settle(network.natGateways.get(rg, 'nothing')),
+      settle(network.applicationGateways.get(rg, 'nothing')),
+      settle(monitor.autoscaleSettings.get(rg, 'nothing')),
+    ]);
+    const entries = emulator.requestLog.entries({ since });
+    expect(entries.length).toBeGreaterThanOrEqual(13);
+    expect(entries.filter((e) => e.status === 400)).toEqual([]);
+    const seen = new Set(entries.map((e) => `${e.apiVersion} ${apiVersionRuleFor(e.template)?.type ?? '?'}`));
+    for (const pinned of ['2026-04-01 virtualMachineScaleSets', '2021-07-01 skus', '2026-01-01 virtualNetworks', '2018-10-01 virtualMachineScaleSets/networkInterfaces', '2022-10-01 autoscaleSettings', '2025-04-01 resourceGroups', '2026-01-01 locations/operations']) {
+      expect(seen).toContain(pinned);
+    }
   });
 
   it('has a version list for every route it serves; a route of an unknown type cannot be registered', async () => {
