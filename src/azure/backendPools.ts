@@ -1,5 +1,6 @@
 /**
- * Takes a scale-set instance out of its front end's rotation before it is deleted: a VMSS VM
+ * Takes a scale-set instance out of its front end's rotation before it is deleted or reimaged (and
+ * back in after a reimage): a VMSS VM
  * update of the instance's own network profile with no load balancer or App Gateway backend pool
  * (how Kubernetes' Azure cloud provider takes a node out of a load balancer, EnsureBackendPoolDeleted).
  * The front end then opens no new connection to it; the connections it has go on until it is deleted.
@@ -29,6 +30,39 @@ export async function takeOutOfBackendPools(clients: ArmClients, options: Target
   }
   const operation = await startOperation('compute', `take instance ${options.instanceId} of ${options.scaleSetName} out of its backend pools`, () =>
     vms.update(options.resourceGroup, options.scaleSetName, options.instanceId, { ...vm, networkProfileConfiguration: { networkInterfaceConfigurations: nics } }),
+  );
+  return { written: true, operation };
+}
+
+/**
+ * Starts putting one instance back into the backend pools of the scale set's model (after a drained
+ * reimage): each of its IP configurations gets the pools of the model's configuration of the same
+ * name. No write when it is already in them.
+ */
+export async function returnToBackendPools(clients: ArmClients, options: Target & { instanceId: string }): Promise<{ written: boolean; operation?: OperationProgress }> {
+  const compute = clients.compute();
+  const [vmss, vm] = await Promise.all([
+    compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName),
+    compute.virtualMachineScaleSetVMs.get(options.resourceGroup, options.scaleSetName, options.instanceId),
+  ]);
+  const modelNics = vmss.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations ?? [];
+  const nics = vm.networkProfileConfiguration?.networkInterfaceConfigurations ?? [];
+  const ids = (pools: Array<{ id?: string }> | undefined): string => (pools ?? []).map((p) => (p.id ?? '').toLowerCase()).sort().join(',');
+  let differs = false;
+  for (const nic of nics) {
+    const modelNic = modelNics.find((m) => m.name === nic.name);
+    for (const ip of nic.ipConfigurations ?? []) {
+      const modelIp = modelNic?.ipConfigurations?.find((m) => m.name === ip.name);
+      const lb = modelIp?.loadBalancerBackendAddressPools ?? [];
+      const agw = modelIp?.applicationGatewayBackendAddressPools ?? [];
+      if (ids(ip.loadBalancerBackendAddressPools) !== ids(lb) || ids(ip.applicationGatewayBackendAddressPools) !== ids(agw)) differs = true;
+      ip.loadBalancerBackendAddressPools = lb;
+      ip.applicationGatewayBackendAddressPools = agw;
+    }
+  }
+  if (!differs) return { written: false };
+  const operation = await startOperation('compute', `put instance ${options.instanceId} of ${options.scaleSetName} back into its backend pools`, () =>
+    compute.virtualMachineScaleSetVMs.update(options.resourceGroup, options.scaleSetName, options.instanceId, { ...vm, networkProfileConfiguration: { networkInterfaceConfigurations: nics } }),
   );
   return { written: true, operation };
 }

@@ -35,6 +35,7 @@ import './activities/recordRun';
 import './activities/pollArmOperation';
 import './activities/readSurgeRoom';
 import './activities/leaveBackendPool';
+import './activities/joinBackendPool';
 import './activities/deleteInstances';
 import './orchestrators/evaluateSchedules';
 import './orchestrators/applySchedule';

@@ -2,9 +2,9 @@
  * No request fails during a change, on Azure's timing (core/timingProfile.ts: instances take Azure
  * minutes to provision, the front end probes on its definition's 5 s interval, both on a clock
  * running an Azure minute per real second): while a prober opens a new connection to the front end
- * every 50 ms, a scheduled resize of a capacity-1 tier, a resize of a 3-instance zonal tier and a
- * scheduled scale-in from 4 to 1 lose no request, and each tier ends on what was asked with every
- * instance passing. The emulator's front end really drops a member whose probe fails and breaks
+ * every 50 ms, a scheduled resize of a capacity-1 tier, a resize of a 3-instance zonal tier, a
+ * scheduled scale-in from 4 to 1 and a repair that reimages then replaces an instance lose no
+ * request, and each tier ends on what was asked with every instance passing. The emulator's front end really drops a member whose probe fails and breaks
  * flows to a deleted instance (test/emulator/frontEndProxy.test.ts, loadBalancerRotation.test.ts),
  * so the zero is earned.
  */
@@ -17,6 +17,7 @@ import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localClo
 import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
 import { recordObservedActions } from '../support/observedActions';
+import { changeInstanceId } from '../../src/domain/changeLock';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const VMSS = 'vmss-friday';
@@ -45,6 +46,28 @@ async function waitDone(instanceId: string, timeoutMs = 240_000): Promise<Status
     const s = (await res.json()) as Status;
     if (['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
     if (Date.now() > deadline) throw new Error(`${instanceId} still ${s.runtimeStatus}: ${JSON.stringify(s.customStatus)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface WatchOutput {
+  actions: Array<{ instanceId: string; action: string; result: string }>;
+  failing: Array<{ instanceId: string; reason: string }>;
+}
+
+/** The watch run (on the scale set's lock id) that handled `eventId`. */
+async function waitForWatch(resourceGroup: string, eventId: string, timeoutMs = 240_000): Promise<WatchOutput> {
+  const lockId = changeInstanceId({ subscriptionId: cloud.subscriptionId, resourceGroup, scaleSetName: VMSS });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${lockId}?code=${cloud.masterKey}`);
+    const s = res.status === 404 ? undefined : ((await res.json()) as Status & { name: string });
+    const events = (s?.output as { events?: Array<{ eventId: string }> } | null)?.events ?? [];
+    if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) && s.name === 'watchScaleSet' && events.some((e) => e.eventId === eventId)) {
+      expect(s.runtimeStatus, JSON.stringify(s.output)).toBe('Completed');
+      return s.output as WatchOutput;
+    }
+    if (Date.now() > deadline) throw new Error(`no watch handled ${eventId}: ${JSON.stringify(s?.customStatus)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -202,5 +225,47 @@ describe('no request fails during a change (Azure timing, a new connection every
     expect(run.availability).toMatchObject({ method: 'drained', minInRotation: 1, frontEnd: { verdict: 'pass' } });
     expect(run.steps[0]?.detail).toMatch(/3 instance\(s\) drained out of rotation, then deleted/);
     expect((await sizes(RG_SCALE_IN))).toHaveLength(1);
+  }, 240_000);
+
+  it('repairs an instance whose page is wrong (reimage, then replace): it leaves the rotation before each restart and delete', async () => {
+    // The zonal tier of the resize above: three B2s instances, all passing. One starts serving the
+    // page under another host name — HTTP 200, so the front end's probe keeps it in rotation (the
+    // case where only the drain protects users); the app's verification fails it. The fault stays
+    // through a reimage, so the repair goes on to replace it.
+    const ids: string[] = [];
+    for await (const vm of testClients(cloud).compute.virtualMachineScaleSetVMs.list(RG_ZONAL, VMSS)) ids.push(vm.instanceId ?? '');
+    expect(ids).toHaveLength(3);
+    const broken = ids.sort((a, b) => Number(a) - Number(b))[0] ?? '';
+    cloud.emulator.faults.add({ instance: { vmss: VMSS, instanceId: broken }, page: 'wrongHost' });
+    const logStart = cloud.emulator.requestLog.lastSeq;
+    const prober = startProber(fronts[RG_ZONAL] ?? '');
+    const eventId = `repair-${Date.now()}`;
+    const subject = `/subscriptions/${cloud.subscriptionId}/resourceGroups/${RG_ZONAL}/providers/Microsoft.Compute/virtualMachineScaleSets/${VMSS}`;
+    const posted = await fetch(`${cloud.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${cloud.masterKey}`, {
+      method: 'POST',
+      headers: { 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([{ id: eventId, topic: `/subscriptions/${cloud.subscriptionId}/resourceGroups/${RG_ZONAL}`, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' }]),
+    });
+    expect(posted.status).toBeLessThan(300);
+    const watch = await waitForWatch(RG_ZONAL, eventId);
+    const seen = await prober.stop();
+    cloud.emulator.faults.add({ instance: { vmss: VMSS, instanceId: broken }, page: null });
+
+    const mine = watch.actions.filter((a) => a.instanceId === broken).map((a) => `${a.action}:${a.result.split(':')[0] ?? ''}`);
+    expect(mine, JSON.stringify(watch.actions)).toEqual(['verify:fail', 'verify:fail (look 2 of 3)', 'verify:fail (look 3 of 3)', 'reimage:fail']);
+    const replaced = watch.actions.filter((a) => a.action === 'replace');
+    expect(replaced.map((a) => a.result), JSON.stringify(watch.actions)).toEqual([expect.stringMatching(new RegExp(`^pass \\(replaces ${broken}\\)`)) as unknown]);
+    expect(watch.failing).toEqual([]);
+    // The broken instance was in rotation (the prober met its page), and yet nothing failed.
+    expect(seen.hosts.has('SOMEOTHERHOST')).toBe(true);
+    expect(seen.failures, JSON.stringify({ failures: [...seen.failures.slice(0, 4), ...seen.failures.slice(-2)], requests: seen.requests, ms: seen.ms })).toEqual([]);
+    // Each restart and delete came after the instance left the backend pool; the reimaged one came back into it.
+    const log = cloud.emulator.requestLog.entries({ since: logStart }).filter((e) => e.status < 400 && e.path.toLowerCase().includes(`/resourcegroups/${RG_ZONAL}/`));
+    const order = log
+      .map((e) => (/\/reimage$/i.test(e.template) ? 'reimage' : /\/delete$/i.test(e.template) ? 'delete' : e.method === 'PUT' && /virtualMachines\/\{instanceId\}$/.test(e.template) ? 'pool' : ''))
+      .filter(Boolean);
+    expect(order).toEqual(['pool', 'reimage', 'pool', 'pool', 'delete']);
+    const now = await sizes(RG_ZONAL);
+    expect(now).toHaveLength(3);
   }, 240_000);
 });

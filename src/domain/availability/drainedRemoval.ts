@@ -23,17 +23,17 @@ export interface DrainedRemovalInput {
   probe: FrontEndProbe | null;
   /** Longest a user's request takes on this tier (in-flight requests are given this long). */
   inFlightSeconds: number;
-  /** What happens to the instances once out of rotation. */
-  then: 'delete' | 'replace';
+  /** What happens to the instances once out of rotation (a reimage restarts them, then they rejoin the pool). */
+  then: 'delete' | 'replace' | 'reimage';
   now: Date;
 }
 
 export interface DrainedRemovalPlan {
   instanceIds: string[];
-  /** 1. out of the backend pool (no new connection), 2. wait, 3. delete (a replace adds one back first). */
-  steps: Array<{ action: 'leaveBackendPool' | 'wait' | 'delete'; instanceIds: string[]; seconds?: number; reason: string }>;
+  /** 1. out of the backend pool (no new connection), 2. wait, 3. delete (a replace then restores the capacity), or reimage and back into the pool. */
+  steps: Array<{ action: 'leaveBackendPool' | 'wait' | 'delete' | 'reimage' | 'joinBackendPool'; instanceIds: string[]; seconds?: number; reason: string }>;
   waitSeconds: number;
-  /** Not before this instant may the instances be deleted. */
+  /** Not before this instant may the instances be deleted (or reimaged). */
   deleteNotBefore: string;
   /** Something the operator should know (e.g. an App Gateway without connection draining). */
   warnings: string[];
@@ -66,12 +66,17 @@ export function drainedRemovalPlan(input: DrainedRemovalInput): DrainedRemovalPl
     steps: [
       { action: 'leaveBackendPool', instanceIds: ids, reason: 'out of the backend pool first: the front end gives it no new connection, the ones it has go on' },
       { action: 'wait', instanceIds: ids, seconds: waitSeconds, reason: why },
-      { action: 'delete', instanceIds: ids, reason: input.then === 'replace' ? 'deleted once out of rotation and idle; its replacement was added and verified before' : 'deleted once out of rotation and idle' },
+      ...(input.then === 'reimage'
+        ? [
+            { action: 'reimage' as const, instanceIds: ids, reason: 'reimaged once out of rotation and idle: its restart breaks no connection' },
+            { action: 'joinBackendPool' as const, instanceIds: ids, reason: "back into the scale set model's backend pools; the front end sends it new connections once its probe passes" },
+          ]
+        : [{ action: 'delete' as const, instanceIds: ids, reason: input.then === 'replace' ? 'deleted once out of rotation and idle; the capacity is then restored and the replacement verified' : 'deleted once out of rotation and idle' }]),
     ],
     waitSeconds,
     deleteNotBefore: new Date(input.now.getTime() + waitSeconds * 1000).toISOString(),
     warnings,
-    reason: `${ids.length} instance(s) drained before ${input.then === 'replace' ? 'replacement' : 'removal'}: ${why}`,
+    reason: `${ids.length} instance(s) drained before ${{ delete: 'removal', replace: 'replacement', reimage: 'reimage' }[input.then]}: ${why}`,
   };
 }
 

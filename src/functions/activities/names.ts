@@ -23,6 +23,7 @@ export const ACTIVITY = {
   pollArmOperation: 'pollArmOperation',
   readSurgeRoom: 'readSurgeRoom',
   leaveBackendPool: 'leaveBackendPool',
+  joinBackendPool: 'joinBackendPool',
   deleteInstances: 'deleteInstances',
   listNewInstances: 'listNewInstances',
 } as const;

@@ -2,7 +2,8 @@
 /**
  * Orchestration steps that keep every request served while instances leave: the drained removal
  * (out of the backend pool, a durable wait of the front end's probe interval × threshold plus
- * requests in flight, then delete — src/domain/availability/drainedRemoval.ts), and what a change's
+ * requests in flight, then delete — or reimage and back into the pool —
+ * src/domain/availability/drainedRemoval.ts), and what a change's
  * report says about the availability it kept.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
@@ -46,7 +47,7 @@ interface Target {
 export function* drainOut(
   context: OrchestrationContext,
   target: Target,
-  options: { instanceIds: string[]; probe?: FrontEndProbe | null; then: 'delete' | 'replace' },
+  options: { instanceIds: string[]; probe?: FrontEndProbe | null; then: 'delete' | 'replace' | 'reimage' },
 ): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }>, any> {
   let probe = options.probe;
   if (probe === undefined) {
@@ -68,6 +69,20 @@ export function* drainOut(
   yield context.df.createTimer(new Date(plan.deleteNotBefore));
   context.df.setCustomStatus(progress);
   return { ok: true, value: { writes, waitSeconds: plan.waitSeconds, warnings: plan.warnings } };
+}
+
+/**
+ * Puts instances a drained reimage took out of rotation back into the scale set model's backend
+ * pools; the front end sends them new connections once its probe passes them.
+ */
+export function* rejoinRotation(context: OrchestrationContext, target: Target, instanceIds: string[]): Generator<Task, StepOutcome<{ writes: number }>, any> {
+  let writes = 0;
+  for (const instanceId of instanceIds) {
+    const joined: StepOutcome<{ written: boolean; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.joinBackendPool, { ...target, instanceId }, 'rejoin');
+    if (!joined.ok) return joined;
+    if (joined.value.written) writes++;
+  }
+  return { ok: true, value: { writes } };
 }
 
 /** Drains the instances (drainOut), then deletes them; the scale set's capacity goes down by as many. */

@@ -12,7 +12,7 @@ import type { CapacityChange, CapacityStart } from '../activities/setCapacity';
 import type { UpgradeBatch, UpgradeInstancesInput } from '../activities/upgradeInstances';
 import { ACTIVITY } from '../activities/names';
 import { armActivity, armOperation } from './armActivity';
-import { drainOut } from './changeAvailability';
+import { drainOut, rejoinRotation } from './changeAvailability';
 
 /** Waits for someone else's operation on the scale set at most this many times before giving up. */
 const MAX_BUSY_WAITS = 240;
@@ -59,20 +59,29 @@ export function* manualUpgrade(context: OrchestrationContext, input: UpgradeInst
 }
 
 /**
- * Reimage, or replace: drain the instances out of the front end's rotation (changeAvailability.ts),
- * delete them, then restore the capacity to `capacity` — the value the
+ * Reimage (drained out of the front end's rotation first, back in after), or replace: drain the
+ * instances out of the front end's rotation (changeAvailability.ts), delete them, then restore the capacity to `capacity` — the value the
  * orchestration read before the delete, so a retried or resumed replace never restores to the
  * lowered capacity — then list the instances that are new.
  */
 export function* repairInstances(context: OrchestrationContext, input: RepairInput & { capacity: number }): Generator<Task, StepOutcome<{ newInstanceIds: string[] }>, any> {
   const { capacity, ...repair } = input;
+  const scaleSet = { resourceGroup: repair.resourceGroup, scaleSetName: repair.scaleSetName };
   if (repair.action === 'reimage') {
+    // A reimage restarts the instance: out of rotation first (a failing instance the probe passes
+    // is in it), and back in afterwards — also when the reimage failed, so the instance is where
+    // the model says and the front end's probe decides (the replace that follows drains it again).
+    const drainedFirst: StepOutcome<unknown> = yield* drainOut(context, scaleSet, { instanceIds: repair.instanceIds, then: 'reimage' });
+    if (!drainedFirst.ok) return drainedFirst;
     const reimaged: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'reimage' }, 'repair');
-    return reimaged.ok ? { ok: true, value: { newInstanceIds: [] } } : reimaged;
+    const rejoined: StepOutcome<unknown> = yield* rejoinRotation(context, scaleSet, repair.instanceIds);
+    if (!reimaged.ok) return reimaged;
+    if (!rejoined.ok) return rejoined;
+    return { ok: true, value: { newInstanceIds: [] } };
   }
   // Drained first: a failing instance the front end's probe still passes (a wrong page answers 200)
   // is in rotation; deleted at once it would take new connections it can no longer answer.
-  const drained: StepOutcome<unknown> = yield* drainOut(context, { resourceGroup: repair.resourceGroup, scaleSetName: repair.scaleSetName }, { instanceIds: repair.instanceIds, then: 'replace' });
+  const drained: StepOutcome<unknown> = yield* drainOut(context, scaleSet, { instanceIds: repair.instanceIds, then: 'replace' });
   if (!drained.ok) return drained;
   const deleted: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'delete' }, 'repair');
   if (!deleted.ok) return deleted;

@@ -100,6 +100,13 @@ describe('drained removal plan', () => {
     expect(plan.warnings).toEqual([]);
   });
 
+  it('reimages a drained instance only once it is idle, then puts it back into the pool', () => {
+    const plan = drainedRemovalPlan({ instanceIds: ['2'], probe: lb, inFlightSeconds: 20, then: 'reimage', now });
+    expect(plan.steps.map((s) => s.action)).toEqual(['leaveBackendPool', 'wait', 'reimage', 'joinBackendPool']);
+    expect(plan.waitSeconds).toBe(30);
+    expect(plan.reason).toMatch(/^1 instance\(s\) drained before reimage/);
+  });
+
   it('uses the App Gateway drain timeout, and warns when there is none or it is shorter than requests', () => {
     const draining = drainedRemovalPlan({ instanceIds: ['1'], probe: probeWithDefaults('applicationGateway', { intervalSeconds: 10, threshold: 3, drainSeconds: 60 }), inFlightSeconds: 20, then: 'replace', now });
     expect(draining.waitSeconds).toBe(60);
