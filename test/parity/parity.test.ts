@@ -115,6 +115,12 @@ describe('parity with azure-rest-api-specs examples', () => {
       'VirtualMachineScaleSetRollingUpgrades_GetLatest',
       'ResourceSkus_List',
       'AutoscaleSettings_CreateOrUpdate',
+      'AutoscaleSettings_Get',
+      'VirtualNetworks_Get',
+      'NetworkSecurityGroups_Get',
+      'PublicIPAddresses_Get',
+      'LoadBalancers_Get',
+      'NatGateways_Get',
     ]) {
       expect(operations).toContain(op);
     }

@@ -61,6 +61,7 @@ export function fillNetworkDefaults(type: string, doc: { id: string; properties:
       for (const fe of items(p.frontendIPConfigurations)) {
         fe.properties ??= {};
         fe.properties.privateIPAllocationMethod ??= 'Dynamic';
+        fe.properties.privateIPAddressVersion ??= 'IPv4';
         const usedBy = rulesNaming(rules, 'frontendIPConfiguration', fe.id);
         if (usedBy.length) fe.properties.loadBalancingRules = usedBy;
         const nat = rulesNaming(natRules, 'frontendIPConfiguration', fe.id);
@@ -83,4 +84,18 @@ export function fillNetworkDefaults(type: string, doc: { id: string; properties:
       break;
     default:
   }
+}
+
+/**
+ * The frontend a public IP is attached to, as Azure shows it on the address
+ * (`properties.ipConfiguration`, examples/PublicIpAddressGet.json): found at read time among the
+ * load balancers and Application Gateways of the subscription, so it follows their changes.
+ */
+export function publicIpAttachment(pipId: string, frontEndOwners: Array<{ properties: Record<string, unknown> }>): { id: string } | undefined {
+  for (const owner of frontEndOwners) {
+    for (const fe of items(owner.properties.frontendIPConfigurations)) {
+      if (same(idOf(fe.properties?.publicIPAddress), pipId) && fe.id) return { id: fe.id };
+    }
+  }
+  return undefined;
 }

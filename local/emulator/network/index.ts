@@ -7,7 +7,7 @@
  * front ends with a public IP become real HTTP proxies (see frontEndProxy.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { fillNetworkDefaults } from './azureDefaults';
+import { fillNetworkDefaults, publicIpAttachment } from './azureDefaults';
 import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse, ProviderContext } from '../core/contract';
 import { parseCidr } from '../core/subnets';
@@ -430,6 +430,11 @@ export function registerNetworkProvider(ctx: ProviderContext): void {
       action: `${fullType}/read`,
       handler: (req) => {
         const doc = mustGet(req, type, req.params.name ?? '');
+        if (type === 'publicIPAddresses') {
+          const owners = ['loadBalancers', 'applicationGateways'].flatMap((t) => ctx.store.list<Doc>({ subscriptionId: req.subscriptionId, type: `Microsoft.Network/${t}` }));
+          const attached = publicIpAttachment(doc.id, owners);
+          return { status: 200, body: attached ? { ...doc, properties: { ...doc.properties, ipConfiguration: attached } } : doc };
+        }
         // `$expand=frontendIPConfigurations/publicIPAddress` embeds the referenced public IPs, as ARM does.
         if (!/frontendIPConfigurations\/publicIPAddress/i.test(req.query.get('$expand') ?? '')) return { status: 200, body: doc };
         const expanded = structuredClone(doc);
