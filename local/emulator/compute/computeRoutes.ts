@@ -28,6 +28,28 @@ export interface ScaleSetSecrets {
   protectedSettings: Map<string, Json>;
 }
 
+/** A Microsoft.Compute long-running operation on one scale set (see beginComputeOperation). */
+export interface ComputeOperation {
+  /** Route template of the request (fault injection can fail the operation by it: `failLro`). */
+  template: string;
+  /** The change itself. */
+  run: () => Promise<void> | void;
+  /** After `run` succeeded (and no extension failed): events, provisioning state. */
+  then?: () => void;
+  /** Run in the scale set's queue (engine.enqueue), after the operations started before it. */
+  queued?: boolean;
+  /**
+   * The operation runs extensions: it ends Failed with VMExtensionProvisioningError when one that
+   * ran during `run` failed on these instances ('all': on any), as Azure ends a scale-set
+   * create/update/scale-out, reimage or manual upgrade (scaleSetEngine.extensionFailure).
+   */
+  extensionsOn?: InstanceState[] | 'all';
+  /** Simulated duration (emulator ms before the time scale). */
+  durationMs?: number;
+  /** Called when it ends Failed. */
+  onFailure?: (error: { code: string; message: string }) => void;
+}
+
 /** The shared helpers the compute route files are built from. */
 export interface ComputeRoutes {
   ctx: ProviderContext;
@@ -42,6 +64,8 @@ export interface ComputeRoutes {
   sortedInstances: (state: ScaleSetState) => InstanceState[];
   /** Stores a new model; true when it differs from the last one (instances then fall behind it). */
   storeModel: (state: ScaleSetState, next: ScaleSetDoc, secrets: ScaleSetSecrets) => boolean;
+  /** Starts a long-running operation on a scale set: returns the Azure-AsyncOperation (and, for POST/DELETE, Location) headers. */
+  beginComputeOperation: (req: ArmRequest, state: ScaleSetState, operation: ComputeOperation) => Record<string, string>;
 }
 
 export function computeRoutesFor(ctx: ProviderContext, engine: ScaleSetEngine): ComputeRoutes {
@@ -108,5 +132,27 @@ export function computeRoutesFor(ctx: ProviderContext, engine: ScaleSetEngine): 
     return true;
   };
 
-  return { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, sortedInstances, storeModel };
+  const beginComputeOperation = (req: ArmRequest, state: ScaleSetState, operation: ComputeOperation): Record<string, string> => {
+    const body = async (): Promise<void> => {
+      const runsBefore = operation.extensionsOn ? engine.extensionRunsNow(state) : undefined;
+      await operation.run();
+      if (runsBefore) {
+        const failure = engine.extensionFailure(state, runsBefore, operation.extensionsOn === 'all' ? undefined : operation.extensionsOn);
+        if (failure) throw failure;
+      }
+      operation.then?.();
+    };
+    return ctx.lro.begin({
+      method: req.method,
+      provider: 'Microsoft.Compute',
+      location: state.doc.location,
+      subscriptionId: req.subscriptionId,
+      template: operation.template,
+      ...(operation.durationMs !== undefined ? { durationMs: operation.durationMs } : {}),
+      work: operation.queued ? () => engine.enqueue(state, body) : body,
+      ...(operation.onFailure ? { onFailure: operation.onFailure } : {}),
+    });
+  };
+
+  return { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, sortedInstances, storeModel, beginComputeOperation };
 }

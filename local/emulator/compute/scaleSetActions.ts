@@ -8,7 +8,7 @@ import type { InstanceState, ScaleSetState } from './scaleSetEngine';
 import { DELETE, GET_VMSS, PUT, TYPE, VMSS, type ComputeRoutes } from './computeRoutes';
 
 export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
-  const { ctx, engine, route, mustGet, publish, sortedInstances } = c;
+  const { engine, route, mustGet, publish, sortedInstances, beginComputeOperation } = c;
 
   const instanceIdsFrom = (req: ArmRequest, state: ScaleSetState, required: boolean): InstanceState[] => {
     const ids = (req.body as { instanceIds?: unknown } | undefined)?.instanceIds;
@@ -41,21 +41,13 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
       handler: (req) => {
         const state = mustGet(req);
         const targets = instanceIdsFrom(req, state, requiredIds);
-        const headers = ctx.lro.begin({
-          method: 'POST',
-          provider: 'Microsoft.Compute',
-          location: state.doc.location,
-          subscriptionId: req.subscriptionId,
+        const headers = beginComputeOperation(req, state, {
           template,
-          work: () =>
-            engine.enqueue(state, async () => {
-              const runsBefore = engine.extensionRunsNow(state);
-              await run(state, targets);
-              // reimage / manual upgrade end Failed when an extension they ran failed (scaleSetEngine.extensionFailure).
-              const failure = engine.extensionFailure(state, runsBefore, targets);
-              if (failure) throw failure;
-              publish(state, 'ResourceActionSuccess', `${TYPE}/${rbac}/action`, 'POST');
-            }),
+          queued: true,
+          // reimage / manual upgrade end Failed when an extension they ran failed on their targets.
+          extensionsOn: targets,
+          run: () => run(state, targets),
+          then: () => publish(state, 'ResourceActionSuccess', `${TYPE}/${rbac}/action`, 'POST'),
           onFailure: () => {
             state.doc.properties.provisioningState = 'Failed';
           },
@@ -112,14 +104,7 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
         if (engine.mode(state) !== 'Rolling' && kind === 'osRollingUpgrade') {
           throw ArmError.conflict('OperationNotAllowed', 'OS rolling upgrades need the Rolling upgrade policy or automatic OS upgrades.');
         }
-        const headers = ctx.lro.begin({
-          method: 'POST',
-          provider: 'Microsoft.Compute',
-          location: state.doc.location,
-          subscriptionId: req.subscriptionId,
-          template,
-          work: () => engine.enqueue(state, () => engine.rollingUpgrade(state)),
-        });
+        const headers = beginComputeOperation(req, state, { template, queued: true, run: () => engine.rollingUpgrade(state) });
         return { status: 202, headers };
       },
     });
@@ -153,7 +138,7 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
       const state = mustGet(req);
       if (state.rolling?.runningStatus.code !== 'RollingForward') throw ArmError.conflict('OperationNotAllowed', 'There is no rolling upgrade in progress to cancel.');
       state.rolling.cancelled = true;
-      const headers = ctx.lro.begin({ method: 'POST', provider: 'Microsoft.Compute', location: state.doc.location, subscriptionId: req.subscriptionId, template: `${VMSS}/rollingUpgrades/cancel`, work: () => undefined });
+      const headers = beginComputeOperation(req, state, { template: `${VMSS}/rollingUpgrades/cancel`, run: () => undefined });
       return { status: 202, headers };
     },
   });

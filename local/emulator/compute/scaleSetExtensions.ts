@@ -5,7 +5,7 @@ import { extensionsOf, type ExtensionModel, type Json, type ScaleSetDoc, type Sc
 import { GET_VMSS, lower, PUT, TYPE, VMSS, type ComputeRoutes } from './computeRoutes';
 
 export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
-  const { ctx, engine, route, mustGet, publish, storeModel } = c;
+  const { engine, route, mustGet, publish, storeModel, beginComputeOperation } = c;
 
   const EXT = `${VMSS}/extensions/{vmssExtensionName}`;
   route({
@@ -33,17 +33,13 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
       const secrets = { protectedSettings: new Map<string, Json>(protectedSettings ? [[lower(name), protectedSettings]] : []) };
       if (!protectedSettings) state.protectedSettings.delete(lower(name));
       const modelChanged = storeModel(state, next, secrets);
-      const headers = ctx.lro.begin({
-        method: 'PUT',
-        provider: 'Microsoft.Compute',
-        location: state.doc.location,
-        subscriptionId: req.subscriptionId,
+      const headers = beginComputeOperation(req, state, {
         template: EXT,
-        work: () =>
-          engine.enqueue(state, async () => {
-            if (modelChanged) await engine.applyModelChange(state);
-            publish(state, 'ResourceWriteSuccess', `${TYPE}/extensions/write`, 'PUT', `${state.doc.id}/extensions/${name}`);
-          }),
+        queued: true,
+        run: async () => {
+          if (modelChanged) await engine.applyModelChange(state);
+        },
+        then: () => publish(state, 'ResourceWriteSuccess', `${TYPE}/extensions/write`, 'PUT', `${state.doc.id}/extensions/${name}`),
       });
       return { status: existed ? 200 : 201, body: { id: `${state.doc.id}/extensions/${name}`, name, type: `${TYPE}/extensions`, properties: { ...ext.properties, provisioningState: 'Succeeded' } }, headers };
     },
@@ -94,14 +90,7 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
       profile.extensionProfile = { ...extensionProfile, extensions: (extensionProfile.extensions ?? []).filter((e) => lower(e.name) !== name) };
       state.protectedSettings.delete(name);
       const modelChanged = storeModel(state, next, { protectedSettings: new Map() });
-      const headers = ctx.lro.begin({
-        method: 'DELETE',
-        provider: 'Microsoft.Compute',
-        location: state.doc.location,
-        subscriptionId: req.subscriptionId,
-        template: EXT,
-        work: () => engine.enqueue(state, async () => (modelChanged ? engine.applyModelChange(state) : undefined)),
-      });
+      const headers = beginComputeOperation(req, state, { template: EXT, queued: true, run: async () => (modelChanged ? engine.applyModelChange(state) : undefined) });
       return { status: 202, headers };
     },
   });

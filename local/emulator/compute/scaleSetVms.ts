@@ -5,7 +5,7 @@ import { DELETE, GET_VM, HIGH_COST, lower, PUT, RG, TYPE, VM, type ComputeRoutes
 import { nicConfigs } from './scaleSetNics';
 
 export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
-  const { ctx, engine, route, mustGet, publish, status, page, sortedInstances } = c;
+  const { ctx, engine, route, mustGet, publish, status, page, sortedInstances, beginComputeOperation } = c;
 
   const instanceView = (state: ScaleSetState, inst: InstanceState): Json => ({
     platformUpdateDomain: inst.faultDomain,
@@ -126,17 +126,13 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
       pools?.forEach((id, i) => {
         if (!poolExists(id)) throw new ArmError(400, 'InvalidResourceReference', `Resource ${id} referenced by resource ${state.doc.id}/virtualMachines/${inst.instanceId} was not found.`, `properties.networkProfileConfiguration.backendAddressPools[${i}].id`);
       });
-      const headers = ctx.lro.begin({
-        method: 'PUT',
-        provider: 'Microsoft.Compute',
-        location: state.doc.location,
-        subscriptionId: req.subscriptionId,
-        durationMs: ctx.timing.networkOperationMs,
+      const headers = beginComputeOperation(req, state, {
         template: VM,
-        work: () => {
+        durationMs: ctx.timing.networkOperationMs,
+        run: () => {
           if (pools !== undefined) inst.backendPoolIds = pools;
-          publish(state, 'ResourceWriteSuccess', `${TYPE}/virtualMachines/write`, 'PUT', `${state.doc.id}/virtualMachines/${inst.instanceId}`);
         },
+        then: () => publish(state, 'ResourceWriteSuccess', `${TYPE}/virtualMachines/write`, 'PUT', `${state.doc.id}/virtualMachines/${inst.instanceId}`),
       });
       const view = vmDoc(state, inst, false);
       return { status: 200, body: { ...view, properties: { ...(view.properties as Json), provisioningState: 'Updating' } }, headers };
@@ -164,20 +160,12 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
       handler: (req) => {
         const state = mustGet(req);
         const inst = engine.requireInstance(state, req.params.instanceId ?? '');
-        const headers = ctx.lro.begin({
-          method: 'POST',
-          provider: 'Microsoft.Compute',
-          location: state.doc.location,
-          subscriptionId: req.subscriptionId,
+        const headers = beginComputeOperation(req, state, {
           template,
-          work: async () => {
-            const runsBefore = engine.extensionRunsNow(state);
-            await run(state, inst);
-            // A VM reimage that re-ran a failing extension ends Failed as well (scaleSetEngine.extensionFailure).
-            const failure = engine.extensionFailure(state, runsBefore, [inst]);
-            if (failure) throw failure;
-            publish(state, 'ResourceActionSuccess', `${TYPE}/virtualMachines/${rbac}/action`, 'POST', `${state.doc.id}/virtualMachines/${inst.instanceId}`);
-          },
+          // A VM reimage that re-ran a failing extension ends Failed as well.
+          extensionsOn: [inst],
+          run: () => run(state, inst),
+          then: () => publish(state, 'ResourceActionSuccess', `${TYPE}/virtualMachines/${rbac}/action`, 'POST', `${state.doc.id}/virtualMachines/${inst.instanceId}`),
         });
         return { status: 202, headers };
       },
@@ -202,17 +190,13 @@ export function registerScaleSetVmRoutes(c: ComputeRoutes): void {
       const state = mustGet(req);
       const inst = state.instances.get(req.params.instanceId ?? '');
       if (!inst) return { status: 204 };
-      const headers = ctx.lro.begin({
-        method: 'DELETE',
-        provider: 'Microsoft.Compute',
-        location: state.doc.location,
-        subscriptionId: req.subscriptionId,
+      const headers = beginComputeOperation(req, state, {
         template: VM,
-        work: () =>
-          engine.enqueue(state, async () => {
-            await engine.deleteInstance(state, inst);
-            state.doc.sku.capacity = [...state.instances.values()].filter((i) => !i.extra).length;
-          }),
+        queued: true,
+        run: async () => {
+          await engine.deleteInstance(state, inst);
+          state.doc.sku.capacity = [...state.instances.values()].filter((i) => !i.extra).length;
+        },
       });
       return { status: 202, headers };
     },

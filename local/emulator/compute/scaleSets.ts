@@ -10,7 +10,7 @@ import { DELETE, GET_VMSS, HIGH_COST, isObject, lower, PUT, TYPE, VMSS, RG, type
 import { deepMerge, immutableChange, linkedActionsOf, scaleSetAnswer, scaleSetValidator, withoutSecrets } from './scaleSetModel';
 
 export function registerScaleSetRoutes(c: ComputeRoutes): void {
-  const { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, storeModel } = c;
+  const { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, storeModel, beginComputeOperation } = c;
   const validate = scaleSetValidator(ctx);
 
   ctx.simulatedAutoscale = async ({ subscriptionId, resourceGroup, scaleSet, delta }) => {
@@ -38,23 +38,19 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
    * the extensions that failed on its instances, as an update of a Failed scale set does in Azure.
    */
   const applyAsync = (req: ArmRequest, state: ScaleSetState, modelChanged: boolean, template: string, wasFailed: boolean): Record<string, string> =>
-    ctx.lro.begin({
-      method: req.method,
-      provider: 'Microsoft.Compute',
-      location: state.doc.location,
-      subscriptionId: req.subscriptionId,
+    beginComputeOperation(req, state, {
       template,
-      work: () =>
-        engine.enqueue(state, async () => {
-          const runsBefore = engine.extensionRunsNow(state);
-          if (modelChanged) await engine.applyModelChange(state);
-          if (wasFailed) await Promise.all([...state.instances.values()].filter((i) => i.provisioningState === 'Failed').map((i) => engine.upgrade(state, i)));
-          await engine.reconcileCapacity(state);
-          const failure = engine.extensionFailure(state, runsBefore);
-          if (failure) throw failure;
-          state.doc.properties.provisioningState = 'Succeeded';
-          publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, req.method);
-        }),
+      queued: true,
+      extensionsOn: 'all',
+      run: async () => {
+        if (modelChanged) await engine.applyModelChange(state);
+        if (wasFailed) await Promise.all([...state.instances.values()].filter((i) => i.provisioningState === 'Failed').map((i) => engine.upgrade(state, i)));
+        await engine.reconcileCapacity(state);
+      },
+      then: () => {
+        state.doc.properties.provisioningState = 'Succeeded';
+        publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, req.method);
+      },
       onFailure: () => {
         state.doc.properties.provisioningState = 'Failed';
       },
@@ -154,26 +150,22 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       requireGroup(req);
       const state = engine.get(vmssId(req));
       if (!state) return { status: 204 };
-      const headers = ctx.lro.begin({
-        method: 'DELETE',
-        provider: 'Microsoft.Compute',
-        location: state.doc.location,
-        subscriptionId: req.subscriptionId,
+      const headers = beginComputeOperation(req, state, {
         template: VMSS,
-        work: () =>
-          engine.enqueue(state, async () => {
-            await Promise.all([...state.instances.values()].map((i) => engine.deleteInstance(state, i)));
-            engine.scaleSets.delete(engine.key(state.doc.id));
-            ctx.events.publish({
-              kind: 'ResourceDeleteSuccess',
-              subscriptionId: state.subscriptionId,
-              resourceGroupName: state.resourceGroupName,
-              resourceUri: state.doc.id,
-              operationName: `${TYPE}/delete`,
-              httpMethod: 'DELETE',
-              httpUrl: `${ctx.baseUrl}${state.doc.id}`,
-            });
-          }),
+        queued: true,
+        run: async () => {
+          await Promise.all([...state.instances.values()].map((i) => engine.deleteInstance(state, i)));
+          engine.scaleSets.delete(engine.key(state.doc.id));
+          ctx.events.publish({
+            kind: 'ResourceDeleteSuccess',
+            subscriptionId: state.subscriptionId,
+            resourceGroupName: state.resourceGroupName,
+            resourceUri: state.doc.id,
+            operationName: `${TYPE}/delete`,
+            httpMethod: 'DELETE',
+            httpUrl: `${ctx.baseUrl}${state.doc.id}`,
+          });
+        },
       });
       return { status: 202, headers };
     },
