@@ -13,6 +13,7 @@ import { azureTime } from '../../local/emulator/core/timingProfile';
 import { keepEvent, listKeptEvents } from '../../src/azure/scaleSetState';
 import { changeInstanceId, scaleSetKey } from '../../src/domain/changeLock';
 import { parseSettings } from '../../src/settings';
+import { longTimerOf } from '../support/durableRuns';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -92,6 +93,16 @@ describe('reacting to scale events', () => {
     expect(change).toMatchObject({ oldCapacity: 2, newCapacity: 4 });
     // Autoscale also called the app's webhook (with its token).
     expect(change.webhooks.map((w) => w.status)).toEqual([202]);
+
+    // The repair's reimage is throttled for 10 minutes: the watch waits on a durable timer of the
+    // 600 s ARM asked for (not asleep in the activity, which would show no timer; not dropped, which
+    // would leave the instance unrepaired), says so in its progress, then reimages.
+    cloud.emulator.faults.add({ route: '/reimage', method: 'POST', count: 1, status: 429, retryAfterSeconds: 600 });
+    const timer = await longTimerOf(cloud, changeId);
+    expect(timer.waitMs).toBe(600_000);
+    expect((await status(changeId))?.customStatus).toMatchObject({ step: 'reimage', instances: ['3'], throttled: { activity: 'repairInstances', waitSeconds: 600, retryAt: timer.FireAt } });
+    expect(cloud.emulator.requestLog.entries({ method: 'POST' }).filter((e) => e.path.includes('/reimage')).map((e) => `${e.status}${e.injected ? ' injected' : ''}`)).toEqual(['429 injected']);
+    cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
 
     const done = await waitFor((s) => s?.name === 'watchScaleSet' && ['Completed', 'Failed'].includes(s.runtimeStatus));
     expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients } from '../support/armTestClients';
+import { longTimerOf } from '../support/durableRuns';
 import { recordObservedActions } from '../support/observedActions';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -252,14 +253,31 @@ describe('right-sizing on a schedule', () => {
     expect(report.report.rollback.to).toBe('Standard_D2ds_v5');
   }, 180_000);
 
-  it('resizes a Rolling scale set through the platform rolling upgrade, then verifies every instance on the new size', async () => {
+  it('resizes a Rolling scale set through the platform rolling upgrade, after waiting out a long throttle on a durable timer, then verifies every instance on the new size', async () => {
     const rg = ROLLING_RG;
     const doc = {
       scaleSets: [{ resourceGroup: rg, name: VMSS, timeZone: 'America/New_York', periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '06:00', target: { vmSize: 'Standard_B2s' } }] }],
     };
     expect((await api('schedules', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(200);
-    const tick = await tickAt('2026-12-04T23:00:00-05:00');
-    const run = tick.run as RunReport;
+    // The schedule change's size PATCH is throttled for 10 minutes (the evaluation only reads).
+    cloud.emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'PATCH', count: 1, status: 429, retryAfterSeconds: 600 });
+    const seq = cloud.emulator.requestLog.lastSeq;
+    await cloud.runner.fireTimer('scheduleTimer', new Date('2026-12-04T23:00:00-05:00'));
+    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+    expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
+    const changeId = evaluation.scaleSets[0]?.changeInstanceId ?? '';
+    // The wait is a durable timer of the 600 s ARM asked for (not a sleep in the activity, which
+    // would show no timer; not dropped, which would end the run), and the run's progress says so.
+    const timer = await longTimerOf(cloud, changeId);
+    expect(timer.waitMs).toBe(600_000);
+    expect((await status(changeId)).customStatus).toMatchObject({ step: 'vmSize', throttled: { activity: 'setVmSize', waitSeconds: 600, retryAt: timer.FireAt } });
+    expect(cloud.emulator.requestLog.entries({ since: seq, method: 'PATCH' }).map((e) => `${e.status}${e.injected ? ' injected' : ''}`)).toEqual(['429 injected']);
+    cloud.runner.setClock(new Date(Date.parse(timer.FireAt) + 1000));
+    const done = await waitDone(changeId);
+    await cloud.runner.durableIdle();
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    expect(JSON.stringify(done.customStatus)).not.toContain('throttled');
+    const run = done.output as RunReport;
     expect(run.outcome).toBe('succeeded');
     expect(run.steps.map((s) => `${s.field}:${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s:succeeded']);
     expect(run.instances).toHaveLength(3);

@@ -27,3 +27,49 @@ export async function waitForStatus(cloud: { functionKey: string }, statusUri: s
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A durable timer in a run's history: when it fires, and how long after the orchestration's time it was asked for. */
+export interface PendingTimer {
+  FireAt: string;
+  /** FireAt minus the orchestration's own time when it created the timer (`currentUtcDateTime`, the episode's start): the wait asked for, exactly. */
+  waitMs: number;
+}
+
+interface HistoryEvent {
+  EventType: string;
+  Timestamp: string;
+  FireAt?: string;
+}
+
+/**
+ * The durable timers run `id` has created, each with the wait the orchestration asked for: FireAt
+ * minus the orchestration's time in that episode (its OrchestratorStarted event) — exact, unlike
+ * the time the event was written, which a loaded machine delays.
+ */
+export function timersIn(history: HistoryEvent[]): PendingTimer[] {
+  let episodeStart = Number.NaN;
+  const timers: PendingTimer[] = [];
+  for (const e of history) {
+    if (e.EventType === 'OrchestratorStarted') episodeStart = Date.parse(e.Timestamp);
+    else if (e.EventType === 'TimerCreated' && e.FireAt) timers.push({ FireAt: e.FireAt, waitMs: Date.parse(e.FireAt) - episodeStart });
+  }
+  return timers;
+}
+
+/**
+ * Waits until run `id` has created a durable timer longer than a minute — a long throttle's wait,
+ * not an operation poll's or a retry's (those wait seconds) — and returns it. Throws if the run ends
+ * without one: a wait removed, or slept inside an activity, never shows as a timer in the history.
+ */
+export async function longTimerOf(cloud: { baseUrl: string; masterKey: string }, id: string, timeoutMs = 60_000): Promise<PendingTimer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
+    const s = res.status === 404 ? undefined : ((await res.json()) as { runtimeStatus: string; output: unknown; historyEvents?: HistoryEvent[] });
+    const timer = timersIn(s?.historyEvents ?? []).find((t) => t.waitMs > 60_000);
+    if (timer) return timer;
+    if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) throw new Error(`${id} ended ${s.runtimeStatus} without waiting on a durable timer: ${JSON.stringify(s.output).slice(0, 500)}`);
+    if (Date.now() > deadline) throw new Error(`${id} created no long durable timer within ${timeoutMs} ms (status ${s?.runtimeStatus ?? 'absent'})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
