@@ -25,6 +25,7 @@ import './activities/repairInstances';
 import './activities/repairTargets';
 import './activities/reserveRepairs';
 import './activities/listKeptEvents';
+import './activities/readRepairLimits';
 import './activities/dropKeptEvents';
 import './activities/handOverEvents';
 import './orchestrators/handOverEvents';

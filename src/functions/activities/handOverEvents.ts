@@ -33,7 +33,7 @@ export async function handOverEvents(input: { resourceGroup: string; scaleSetNam
   } catch {
     previous = undefined;
   }
-  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.watchScaleSet, instanceId: lockId, input: watchInputAfter(previous, settings, input) });
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.watchScaleSet, instanceId: lockId, input: watchInputAfter(previous, input) });
   if (start.started) return { state: 'started', events };
   return { state: 'waiting', holder: { name: start.name, runtimeStatus: start.runtimeStatus }, events };
 }

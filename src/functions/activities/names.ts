@@ -26,6 +26,7 @@ export const ACTIVITY = {
   joinBackendPool: 'joinBackendPool',
   deleteInstances: 'deleteInstances',
   listNewInstances: 'listNewInstances',
+  readRepairLimits: 'readRepairLimits',
 } as const;
 
 export const ORCHESTRATOR = {

@@ -30,15 +30,14 @@ export interface ScaleEventNotice {
   instanceId?: string;
 }
 
-/** A new watch's input: what the last watch verified carries over (only if nothing else ran since). */
-export function watchInputAfter(previous: { name: string; output: unknown } | undefined, settings: AppSettings, scaleSet: { resourceGroup: string; scaleSetName: string }): WatchInput {
+/** A new watch's input: what the last watch verified carries over (only if nothing else ran since). Its limits are not input: the run reads them from the settings. */
+export function watchInputAfter(previous: { name: string; output: unknown } | undefined, scaleSet: { resourceGroup: string; scaleSetName: string }): WatchInput {
   const carried = previous?.name === ORCHESTRATOR.watchScaleSet ? (previous.output as Partial<WatchInput> | null) : null;
   return {
     ...scaleSet,
     verified: carried?.verified ?? [],
     actions: [],
     rounds: 0,
-    confirm: { confirmations: settings.FRIDAY_REPAIR_CONFIRMATIONS, spacingSeconds: settings.FRIDAY_REPAIR_CONFIRM_SECONDS },
     seenEventIds: carried?.seenEventIds ?? [],
   };
 }
@@ -63,7 +62,7 @@ export async function signalWatch(options: { client: DurableClient; settings: Ap
   const kept = await keepEvent(settings, scaleSetKey(identity), { eventId: event.eventId, reason: event.reason, receivedAt: options.now.toISOString(), scaleSet: { resourceGroup: scaleSet.resourceGroup, scaleSetName: scaleSet.name }, ...(event.instanceId ? { instanceId: event.instanceId } : {}) });
   if (kept === 'duplicate') return 'duplicate';
   const target = { resourceGroup: scaleSet.resourceGroup, scaleSetName: scaleSet.name };
-  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.watchScaleSet, instanceId: lockId, input: watchInputAfter(previous, settings, target) });
+  const start = await startUnderLock(client, { orchestrator: ORCHESTRATOR.watchScaleSet, instanceId: lockId, input: watchInputAfter(previous, target) });
   if (start.started) {
     options.context.log(`scale-set watch started for ${scaleSet.resourceGroup}/${scaleSet.name}: ${event.reason}`);
     return 'started';

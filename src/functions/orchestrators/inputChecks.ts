@@ -85,11 +85,12 @@ export const checkEvaluateSchedulesInput: Check = (input) => {
 
 export const checkWatchInput: Check = (input) => {
   if (!isRecord(input)) return ['(input): expected { resourceGroup, scaleSetName, … }'];
-  const confirm = input.confirm;
+  // Limit-like fields (confirm, maxRepairsPerHour, minHealthy…) are not read at all: the run takes
+  // its limits from the app settings (activities/readRepairLimits.ts).
   return [
     ...targetProblems(input),
-    ...(isRecord(confirm) && wholeNumber(confirm.confirmations, 1, 10) && wholeNumber(confirm.spacingSeconds, 0, 3600) ? [] : ['confirm: must be { confirmations: 1–10, spacingSeconds: 0–3600 }']),
-    ...optionalNumber(input, 'settleSeconds', 0, 600),
+    ...(Array.isArray(input.verified) && instanceIdList(input.verified) ? [] : ['verified: must be a list of at most 1000 instance ids (digits)']),
+    ...(Array.isArray(input.actions) ? [] : ['actions: must be a list']),
     ...(wholeNumber(input.rounds, 0, 1_000_000) ? [] : ['rounds: must be a whole number']),
   ];
 };

@@ -10,6 +10,10 @@
  * acting, and only while the scale set still carries friday-fleet's mark. The round's events are
  * then removed from the store — its report lists every one — and if more arrived meanwhile, it
  * goes round again (continue-as-new, small history), so a burst ends with the latest state verified.
+ *
+ * Its limits (looks, their spacing, the repair budget, the minimum healthy) come from the app
+ * settings, read by an activity at the start of each round (readRepairLimits: deterministic on
+ * replay), never from its input — an input can be crafted by anyone holding the durable system key.
  */
 import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
@@ -19,6 +23,7 @@ import type { KeptEvent } from '../../azure/scaleSetState';
 import type { RepairDecision } from '../../domain/repair/planRepairs';
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
 import type { ReserveRepairsInput } from '../activities/reserveRepairs';
+import type { RepairLimits } from '../activities/readRepairLimits';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
 import { failureText, type VerificationReport, type VerifyScaleSetInput } from './verifyScaleSet';
@@ -34,10 +39,6 @@ export interface WatchInput {
   verified: string[];
   actions: WatchAction[];
   rounds: number;
-  /** Consecutive failed looks before a repair, and the seconds between looks (from the app settings). */
-  confirm: { confirmations: number; spacingSeconds: number };
-  /** How long to wait for further events before finishing, in seconds. */
-  settleSeconds?: number;
   /** Event ids already handled (the last 500): at-least-once redeliveries change nothing. */
   seenEventIds?: string[];
   /** Every event this run has accounted for so far (earlier generations included). */
@@ -72,6 +73,8 @@ const SEEN_EVENT_IDS = 500;
 const LISTED_EVENTS = 2000;
 /** Repair batches per round (each at most 20 % of the capacity). */
 const MAX_REPAIR_BATCHES = 10;
+/** How long a round waits for further events before finishing, in seconds: a burst settles into one more round, not one per event. */
+const SETTLE_SECONDS = 2;
 
 export const watchScaleSetOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<WatchInput>();
@@ -85,6 +88,8 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   const handled = [...(input.events ?? [])];
   let eventsCounted = input.eventsCounted ?? handled.length;
   context.df.setCustomStatus({ step: 'events', round });
+  // This round's limits, from the app settings (whatever the input carries).
+  const limits: RepairLimits = yield context.df.callActivityWithRetry(ACTIVITY.readRepairLimits, armRetry(), null);
 
   // The events waiting for this scale set: this round accounts for them.
   const kept: KeptEvent[] = yield context.df.callActivityWithRetry(ACTIVITY.listKeptEvents, armRetry(), target);
@@ -121,10 +126,10 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
 
     // Confirm: a failure is real only if it is still there on every look, spaced over a window.
     let failing = report.instances.filter((i) => i.verdict === 'fail');
-    const looks = Math.max(1, input.confirm.confirmations);
+    const looks = Math.max(1, limits.confirmations);
     for (let look = 2; look <= looks && failing.length > 0; look++) {
       context.df.setCustomStatus({ step: 'confirm', round, look, of: looks, instances: failing.map((f) => f.instanceId) });
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.confirm.spacingSeconds * 1000));
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + limits.spacingSeconds * 1000));
       const again: VerificationReport = yield* verify(failing.map((f) => f.instanceId));
       const next: InstanceVerdict[] = [];
       for (const i of again.instances) {
@@ -199,7 +204,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
   if (kept.length > 0) yield context.df.callActivityWithRetry(ACTIVITY.dropKeptEvents, armRetry(), { names: kept.map((e) => e.name) });
 
   // More events while we worked? Let a burst settle, then look at the store again.
-  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + (input.settleSeconds ?? 2) * 1000));
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + SETTLE_SECONDS * 1000));
   const waitingNow: KeptEvent[] = yield context.df.callActivityWithRetry(ACTIVITY.listKeptEvents, armRetry(), target);
   const state: WatchInput = {
     ...input,
@@ -237,6 +242,7 @@ export const watchScaleSetOrchestrator: OrchestrationHandler = function* (contex
     instances,
     totals: { instances: instances.length, passed, failed, gone: instances.length - passed - failed },
     verifiedAt: context.df.currentUtcDateTime.toISOString(),
+    limits,
     ...(lastReport ? { lastReport } : {}),
   };
 };
