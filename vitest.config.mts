@@ -10,6 +10,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    maxConcurrency: 4,
+    // Tests marked concurrent in one file (the fault cases of test/reliability/faults.test.ts, eight)
+    // run side by side, so their real-time waits overlap.
+    maxConcurrency: 8,
   },
 });
