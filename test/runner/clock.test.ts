@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scaledClock } from '../../local/emulator/core/clock';
 import { parseFunctionTimeout, startRunner, type RunnerHandle } from '../../local/runner';
 
@@ -45,14 +45,32 @@ afterAll(async () => {
 
 describe('the scaled clock', () => {
   it('reads Azure time: two clocks with the same scale and origin agree, and Azure time runs timeScale× faster', async () => {
-    const origin = Date.now() - 1000;
-    const a = scaledClock({ timeScale: TIME_SCALE, originMs: origin });
-    const b = scaledClock({ timeScale: TIME_SCALE, originMs: origin });
-    expect(Math.abs(a.now().getTime() - b.now().getTime())).toBeLessThan(TIME_SCALE * 20);
-    const before = a.now().getTime();
-    await a.sleep(60_000); // one Azure minute
-    expect(a.now().getTime() - before).toBeGreaterThanOrEqual(60_000 - TIME_SCALE);
-    expect(a.realMs(60_000)).toBe(100);
+    // The machine's clock is faked, so what is asserted is what the clocks compute, never how long
+    // this machine took between two reads.
+    const origin = Date.UTC(2026, 10, 28, 12, 0, 0);
+    vi.useFakeTimers({ now: origin + 1000, toFake: ['Date', 'setTimeout'] });
+    try {
+      const a = scaledClock({ timeScale: TIME_SCALE, originMs: origin });
+      const b = scaledClock({ timeScale: TIME_SCALE, originMs: origin });
+      // One real second after the origin is TIME_SCALE seconds of Azure time, on both clocks.
+      expect(a.now().getTime()).toBe(origin + 1000 * TIME_SCALE);
+      expect(b.now().getTime()).toBe(a.now().getTime());
+      // One Azure minute of sleep ends after 100 real ms, not one ms earlier, and Azure time moved one minute.
+      const before = a.now().getTime();
+      let woke = false;
+      const sleeping = a.sleep(60_000).then(() => {
+        woke = true;
+      });
+      await vi.advanceTimersByTimeAsync(99);
+      expect(woke).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await sleeping;
+      expect(woke).toBe(true);
+      expect(a.now().getTime() - before).toBe(60_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(scaledClock({ timeScale: TIME_SCALE }).realMs(60_000)).toBe(100);
     expect(() => scaledClock({ timeScale: 0 })).toThrow(/timeScale/);
   });
 
