@@ -10,8 +10,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Tests marked concurrent in one file (the fault cases of test/reliability/faults.test.ts, eight)
+    // Tests marked concurrent in one file (the fault cases of test/reliability/faults.test.ts, nine)
     // run side by side, so their real-time waits overlap.
-    maxConcurrency: 8,
+    maxConcurrency: 9,
   },
 });

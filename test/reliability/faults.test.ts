@@ -47,11 +47,12 @@ async function status(id: string): Promise<Status | undefined> {
  * Waits for a run to end. `skipRetryWaits` moves the runner's clock to each retry back-off as it is
  * created (2 + 4 + 8 + 16 + 32 s of durable timers would otherwise be waited in real time).
  */
-async function waitDone(id: string, timeoutMs = 120_000, options: { skipRetryWaits?: boolean } = {}): Promise<Status> {
+async function waitDone(id: string, timeoutMs = 120_000, options: { skipRetryWaits?: boolean; orchestrator?: string } = {}): Promise<Status> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await status(id);
-    if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus)) return s;
+    // A run under a scale set's lock id reuses the id of the run before it: `orchestrator` waits for the new one.
+    if (s && ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus) && (!options.orchestrator || s.name === options.orchestrator)) return s;
     if (options.skipRetryWaits) {
       const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
       const events = ((await res.json()) as { historyEvents?: Array<{ EventType: string; EventId: number; TimerId?: number; FireAt?: string }> }).historyEvents ?? [];
@@ -67,7 +68,7 @@ async function waitDone(id: string, timeoutMs = 120_000, options: { skipRetryWai
 /**
  * How an activity's attempts went in a run's history: failed attempts and the retry waits the
  * orchestration scheduled (each retry timer's FireAt minus the orchestration's time when it made
- * it: exact, whatever the machine's load).
+ * it, not minus when the event was written, which a loaded machine delays).
  */
 async function retryAttempts(id: string, activity: string): Promise<{ failed: number; waitsMs: number[] }> {
   const res = await fetch(`${cloud.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${cloud.masterKey}&showHistory=true`);
@@ -89,7 +90,9 @@ async function retryAttempts(id: string, activity: string): Promise<{ failed: nu
       awaitingRetryTimer = false;
     }
   }
-  return { failed, waitsMs };
+  // To the second: durable-functions may base a retry on the failure's own time, a millisecond or
+  // so from the episode's — never on how long this machine took.
+  return { failed, waitsMs: waitsMs.map((ms) => Math.round(ms / 1000) * 1000) };
 }
 
 /** The ARM writes that build the example's tier (resource group, network, front end, scale set), each made once. */
@@ -183,12 +186,12 @@ beforeAll(async () => {
     // covered by longOperations.test.ts and runnerKill.test.ts beside this file.
     dataDir: mkdtempSync(path.join(tmpdir(), 'friday-reliability-')),
     // ARM requests time out after 5 s here (100 s by default), so an ARM call that never answers is
-    // tested in seconds — yet answered ones never time out while eight fault cases run side by side.
+    // tested in seconds — yet answered ones never time out while nine fault cases run side by side.
     settings: { FRIDAY_PROBE_TIMEOUT_MS: '1500', FRIDAY_AUTOSCALE_WEBHOOK_TOKEN: WEBHOOK_TOKEN, FRIDAY_ARM_REQUEST_TIMEOUT_SECONDS: '5' },
     runner: { log: (line) => logs.push(line), timers: 'manual' },
   });
   // The app loads its ARM clients on first use (cold start): one dry run loads them before the fault
-  // cases start eight deployments at once, whose first ARM reads would otherwise wait on that load.
+  // cases start nine deployments at once, whose first ARM reads would otherwise wait on that load.
   const warm = await post('deployments', { ...spec('rg-rel-warm-up'), dryRun: true });
   expect(warm.status, await warm.clone().text()).toBe(200);
 }, 60_000);
@@ -198,15 +201,22 @@ afterAll(async () => {
   await cloud?.close();
 });
 
-describe('ARM faults, side by side', () => {
-  // Each case's faults name its own resource group (a fault route matches the request path too), so
-  // the cases run side by side: most of their time is waited in real time — the SDK's back-offs, an
+describe('faults, side by side', () => {
+  // Each case's faults name its own resource group (a fault route matches the request path too) or
+  // its own scale set (instance faults), so the cases run side by side: most of their time is waited in real time — the SDK's back-offs, an
   // ARM request timing out — which overlaps instead of adding up. Everything is counted per resource
   // group. The orchestration retries' durable timers are skipped by moving the runner's clock
   // forward only (never back while others run): another case's timer may fire early, which changes
   // none of its assertions (retry waits are read from the history as asked, see retryAttempts).
   afterAll(() => cloud.runner.setClock(new Date()));
   const scoped = (rg: string, type: string): string => `/resourceGroups/${rg}/providers/${type}/`;
+  // Each case's tier in its own address space: the emulator reaches an instance's page through one
+  // map from private IP to listener (not one per VNet), so tiers built side by side on the same
+  // 10.0.1.0/24 would answer each other's probes — in Azure their VNets are apart.
+  const apart = (rg: string, n: number, scaleSet: Record<string, unknown> = {}): Record<string, unknown> => ({
+    ...spec(rg, scaleSet),
+    network: { ...(example.network as object), addressSpace: `10.${n}.0.0/16`, subnetPrefix: `10.${n}.1.0/24` },
+  });
   const transient: Array<{ name: string; faults: (rg: string) => Array<Record<string, unknown>> }> = [
     { name: '429 burst with Retry-After', faults: (rg) => [{ route: scoped(rg, 'Microsoft.Network/networkSecurityGroups'), method: 'PUT', count: SOAK ? 6 : 3, status: 429, retryAfterSeconds: 1 }] },
     { name: '429 burst without Retry-After', faults: (rg) => [{ route: scoped(rg, 'Microsoft.Compute/virtualMachineScaleSets'), method: 'GET', count: SOAK ? 6 : 3, status: 429, omitRetryAfter: true }] },
@@ -220,13 +230,14 @@ describe('ARM faults, side by side', () => {
       const before = cloud.emulator.requestLog.lastSeq;
       const faults = c.faults(rg);
       for (const f of faults) cloud.emulator.faults.add(f);
-      const first = await deploy(spec(rg));
+      const body = apart(rg, 10 + i);
+      const first = await deploy(body);
       expect(first.runtimeStatus, JSON.stringify(first.output)).toBe('Completed');
       expect((first.output as Report).outcome).toBe('succeeded');
       const injected = cloud.emulator.requestLog.entries({ since: before }).filter((e) => e.injected && inGroup(e.path, rg));
       expect(injected).toHaveLength(faults.reduce((n, f) => n + Number(f.count), 0)); // every fault really happened
       expectEachWriteOnce(before, rg);
-      const again = await deploy(spec(rg));
+      const again = await deploy(body);
       expect((again.output as Report).armWrites).toBe(0);
       expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
     }, 180_000);
@@ -237,7 +248,7 @@ describe('ARM faults, side by side', () => {
     const before = cloud.emulator.requestLog.lastSeq;
     // The SDK tries a request 4 times (3 retries): 8 faults fail two whole activity attempts.
     cloud.emulator.faults.add({ route: scoped(rg, 'Microsoft.Network/networkSecurityGroups'), method: 'PUT', count: 8, status: 503, retryAfterSeconds: 0 });
-    const res = await post('deployments', spec(rg));
+    const res = await post('deployments', apart(rg, 20));
     const id = ((await res.json()) as { id: string }).id;
     const done = await waitDone(id, 120_000, { skipRetryWaits: true });
     expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
@@ -254,7 +265,7 @@ describe('ARM faults, side by side', () => {
     const rg = 'rg-rel-retries-exhausted';
     const before = cloud.emulator.requestLog.lastSeq;
     cloud.emulator.faults.add({ route: scoped(rg, 'Microsoft.Network/loadBalancers'), method: 'PUT', count: 20, status: 503, retryAfterSeconds: 0 });
-    const res = await post('deployments', spec(rg));
+    const res = await post('deployments', apart(rg, 21));
     const id = ((await res.json()) as { id: string }).id;
     const failed = await waitDone(id, 120_000, { skipRetryWaits: true });
     expect(failed.runtimeStatus).toBe('Failed');
@@ -268,7 +279,7 @@ describe('ARM faults, side by side', () => {
     expect(message).toContain('after 5 attempts');
     expect(message).toMatch(/Already in place: .*nsg-vmss-friday/);
     expect(message).not.toMatch(/\bat .*\.js:\d+/); // a report, not a stack trace
-    const again = await deploy(spec(rg));
+    const again = await deploy(apart(rg, 21));
     expect(again.runtimeStatus, JSON.stringify(again.output)).toBe('Completed');
     expectEachWriteOnce(before, rg);
     expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
@@ -278,7 +289,7 @@ describe('ARM faults, side by side', () => {
     const rg = 'rg-rel-hang';
     const before = cloud.emulator.requestLog.lastSeq;
     cloud.emulator.faults.add({ route: scoped(rg, 'Microsoft.Network/loadBalancers'), method: 'PUT', count: 5, hang: true });
-    const res = await post('deployments', spec(rg));
+    const res = await post('deployments', apart(rg, 22));
     const id = ((await res.json()) as { id: string }).id;
     const failed = await waitDone(id, 120_000, { skipRetryWaits: true });
     expect(failed.runtimeStatus).toBe('Failed');
@@ -290,6 +301,25 @@ describe('ARM faults, side by side', () => {
     expect(message).toMatch(/ARM did not answer PUT \/subscriptions\/[^ ]+\/loadBalancers\/lb-vmss-friday within 5 s \(still failing after 5 attempts\)/);
     expect(message).toMatch(/Already in place: .*nsg-vmss-friday/);
   }, 180_000);
+
+  it.concurrent('instances that hang, answer 500, name the wrong host or drop the connection: each verdict is right and the run never hangs', async () => {
+    const rg = 'rg-rel-probes';
+    // Its own scale set name: instance faults name a scale set, and the other cases' are vmss-friday.
+    const deployed = await deploy(apart(rg, 23, { name: 'vmss-probes', capacity: 5 }));
+    expect((deployed.output as Report).totals.passed).toBe(5);
+    const faults = { '0': 'hang', '1': 'page500', '2': 'wrongHost', '3': 'close' } as const;
+    for (const [instanceId, page] of Object.entries(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-probes', instanceId }, page });
+    const res = await post('scalesets/vmss-probes/verify', { resourceGroup: rg });
+    expect(res.status).toBe(202);
+    const done = await waitDone(((await res.json()) as { id: string }).id, 120_000, { orchestrator: 'verifyScaleSet' });
+    for (const instanceId of Object.keys(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-probes', instanceId }, page: null });
+    const reasons = Object.fromEntries((done.output as Report).instances.map((i) => [i.instanceId, `${i.verdict}: ${i.reason}`]));
+    expect(reasons['0']).toBe('fail: page: timed out after 1500 ms');
+    expect(reasons['1']).toBe('fail: page: HTTP 500');
+    expect(reasons['2']).toMatch(/^fail: page: names \S+ instead of FRIDAY000002$/);
+    expect(reasons['3']).toBe('fail: page: connection closed without an answer');
+    expect(reasons['4']).toMatch(/^pass: /);
+  }, 120_000);
 });
 
 describe('ARM faults', () => {
@@ -357,26 +387,6 @@ describe('ARM faults', () => {
     expect((again.output as Report).outcome, JSON.stringify((again.output as Report).instances)).toBe('succeeded');
     expect(await inventory(rg)).toEqual(EXPECTED_INVENTORY);
   }, 180_000);
-});
-
-describe('instances that misbehave', () => {
-  it('hang, 500, wrong host name, dropped connection: each verdict is right and the run never hangs', async () => {
-    const rg = 'rg-rel-probes';
-    const deployed = await deploy(spec(rg, { capacity: 5 }));
-    expect((deployed.output as Report).totals.passed).toBe(5);
-    const faults = { '0': 'hang', '1': 'page500', '2': 'wrongHost', '3': 'close' } as const;
-    for (const [instanceId, page] of Object.entries(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId }, page });
-    const res = await post('scalesets/vmss-friday/verify', { resourceGroup: rg });
-    expect(res.status).toBe(202);
-    const done = await waitDone(((await res.json()) as { id: string }).id);
-    for (const instanceId of Object.keys(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId }, page: null });
-    const reasons = Object.fromEntries((done.output as Report).instances.map((i) => [i.instanceId, `${i.verdict}: ${i.reason}`]));
-    expect(reasons['0']).toBe('fail: page: timed out after 1500 ms');
-    expect(reasons['1']).toBe('fail: page: HTTP 500');
-    expect(reasons['2']).toMatch(/^fail: page: names \S+ instead of FRIDAY000002$/);
-    expect(reasons['3']).toBe('fail: page: connection closed without an answer');
-    expect(reasons['4']).toMatch(/^pass: /);
-  }, 120_000);
 });
 
 describe('event storms', () => {
