@@ -249,7 +249,8 @@ describe('deploy and verify the FRIDAY tier', () => {
     const resized = await deploy({ ...manual, scaleSet: { ...manual.scaleSet, vmSize: 'Standard_B2s' } });
     expect(resized.runtimeStatus).toBe('Completed');
     const report = resized.output as Report & { verification: { instances: Array<{ vmSize: string }> } };
-    expect(report.steps.find((s) => s.name === 'upgrade')?.writes).toBeGreaterThan(0);
+    // Manual policy, 20 % batches of 3 instances: three manual upgrades of one instance each.
+    expect(report.steps.find((s) => s.name === 'upgrade')).toMatchObject({ writes: 3, detail: '3 instance(s) upgraded in batches of 1' });
     expect(report.verification.instances.every((i) => i.vmSize === 'Standard_B2s')).toBe(true);
     expect(report.totals.failed).toBe(0);
 
