@@ -42,6 +42,7 @@ export const SETTING_NAMES = [
   'FRIDAY_REPAIR_MIN_HEALTHY',
   'FRIDAY_REPAIR_CONFIRMATIONS',
   'FRIDAY_REPAIR_CONFIRM_SECONDS',
+  'FRIDAY_DRAIN_IN_FLIGHT_SECONDS',
   'FRIDAY_READINESS_DEADLINE_SECONDS',
   'FRIDAY_PUBLIC_BASE_URL',
   'FRIDAY_DEFAULT_RESOURCE_GROUP',
@@ -134,6 +135,13 @@ const settingsSchema = lazySchema((z) => {
     FRIDAY_REPAIR_CONFIRMATIONS: z.coerce.number().int().min(1).max(10).default(3),
     /** Seconds between those verifications: the failures must span at least (CONFIRMATIONS − 1) × this. */
     FRIDAY_REPAIR_CONFIRM_SECONDS: positiveInt(60),
+    /**
+     * Longest a user's request to the tier takes: an instance drained out of the front end's
+     * rotation (before a delete or reimage) is given this long, after the probe's interval ×
+     * threshold, for requests in flight. The FRIDAY page answers in well under a second; 30 s
+     * covers a slow client on a slow link.
+     */
+    FRIDAY_DRAIN_IN_FLIGHT_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     /**
      * How long an instance may still be coming up (provisioning, setup extension running) before
      * that is its failure. A Windows instance with this setup takes minutes (the local cloud's

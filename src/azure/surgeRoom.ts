@@ -20,6 +20,8 @@ export interface SurgeRoom {
   probe: FrontEndProbe | null;
   /** Addresses in the subnet not held by this scale set's instances (other users of the subnet not counted); null when unknown. */
   freeAddresses: number | null;
+  /** Longest a user's request to the tier takes (FRIDAY_DRAIN_IN_FLIGHT_SECONDS): a drained instance is given this long after the front end stopped sending it new ones. */
+  inFlightSeconds: number;
 }
 
 /** Usable addresses of an IPv4 prefix: Azure keeps the first four and the last. */
@@ -29,7 +31,7 @@ export function usableAddresses(prefix: string): number | null {
   return 2 ** (32 - bits) - 5;
 }
 
-export async function readSurgeRoom(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<SurgeRoom> {
+export async function readSurgeRoom(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; inFlightSeconds: number }): Promise<SurgeRoom> {
   const compute = clients.compute();
   const vmss = await compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
   const instances: SurgeRoom['instances'] = [];
@@ -55,5 +57,6 @@ export async function readSurgeRoom(clients: ArmClients, options: { resourceGrou
     instances: instances.sort((a, b) => Number(a.instanceId) - Number(b.instanceId)),
     probe,
     freeAddresses,
+    inFlightSeconds: options.inFlightSeconds,
   };
 }

@@ -96,8 +96,10 @@ beforeAll(async () => {
   settings = localAppSettings({
     azurite,
     emulator,
-    // Three looks two seconds apart confirm a failure; one repair per hour per scale set.
-    extra: { FRIDAY_REPAIR_CONFIRMATIONS: '3', FRIDAY_REPAIR_CONFIRM_SECONDS: '2', FRIDAY_REPAIR_MAX_PER_HOUR: '1' },
+    // Three looks two seconds apart confirm a failure; one repair per hour per scale set. This test
+    // runs on real time: the reimage's drain waits the probe's 5 s × 2 (real seconds), and no
+    // request is in flight to wait for (the drain itself is proven in test/e2e/noFailedRequests).
+    extra: { FRIDAY_REPAIR_CONFIRMATIONS: '3', FRIDAY_REPAIR_CONFIRM_SECONDS: '2', FRIDAY_REPAIR_MAX_PER_HOUR: '1', FRIDAY_DRAIN_IN_FLIGHT_SECONDS: '0' },
   });
   runnerDir = mkdtempSync(path.join(tmpdir(), 'friday-repair-runner-'));
   runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });

@@ -5,10 +5,11 @@ import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
 
-/** The instances, upgrade policy, front-end probe and free addresses a surge resize or a drained scale-in plans with (reads only). */
+/** The instances, upgrade policy, front-end probe, free addresses and in-flight time a surge resize or a drained removal plans with (reads only). */
 export async function readSurgeRoom(input: { resourceGroup: string; scaleSetName: string }): Promise<StepOutcome<SurgeRoom>> {
-  const clients = armClientsFor(loadSettings());
-  return armStep('availability', () => read(clients, input));
+  const settings = loadSettings();
+  const clients = armClientsFor(settings);
+  return armStep('availability', () => read(clients, { ...input, inFlightSeconds: settings.FRIDAY_DRAIN_IN_FLIGHT_SECONDS }));
 }
 
 registerActivity(ACTIVITY.readSurgeRoom, { handler: readSurgeRoom });

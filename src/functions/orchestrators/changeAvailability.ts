@@ -10,22 +10,14 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { OperationProgress } from '../../azure/armOperations';
 import type { StepOutcome } from '../../azure/armStep';
 import { drainedRemovalPlan } from '../../domain/availability/drainedRemoval';
-import type { FrontEndProbe } from '../../domain/availability/frontEndProbe';
 import type { FrontEndVerdict } from '../../domain/verification/verdicts';
 import { ACTIVITY } from '../activities/names';
 import type { SurgeRoom } from '../../azure/surgeRoom';
 import { armActivity, armOperation } from './armActivity';
 
-/**
- * Longest a user's request to the tier takes: requests in flight are given this long after the
- * front end stopped sending new ones. The FRIDAY page answers in well under a second; 30 s covers
- * a slow client on a slow link.
- */
-export const IN_FLIGHT_SECONDS = 30;
-
 /** What a change's report states about the service it kept up while it ran. */
 export interface ChangeAvailability {
-  /** surge: new instances in rotation before old ones left; drained: out of rotation before removal; platformRolling: the platform's rolling upgrade; inPlace: instances restarted where they were. */
+  /** surge: new instances in rotation before old ones left; drained: out of rotation before removal; platformRolling / inPlace (the platform's rolling upgrade, instances restarted where they were): what runs recorded before every resize surged, kept so their reports still read. */
   method: 'surge' | 'drained' | 'platformRolling' | 'inPlace' | 'none';
   /** Fewest instances in the front end's rotation at any point of the change (as the change went, each batch's new ones verified and in rotation before old ones left). */
   minInRotation: number;
@@ -34,6 +26,9 @@ export interface ChangeAvailability {
   notes: string[];
 }
 
+/** What a drain waits on: the front end's probe, and how long a request may still be in flight. */
+type DrainFacts = Pick<SurgeRoom, 'probe' | 'inFlightSeconds'>;
+
 interface Target {
   resourceGroup: string;
   scaleSetName: string;
@@ -41,20 +36,21 @@ interface Target {
 
 /**
  * Takes the instances out of the backend pool one by one, then waits (durably) until the front end
- * surely sends them nothing new and their requests in flight are done. `probe`: the front end's,
- * when the caller knows it; otherwise it is read.
+ * surely sends them nothing new and their requests in flight are done (FRIDAY_DRAIN_IN_FLIGHT_SECONDS).
+ * `room`: the front end's probe and that setting, when the caller read them; otherwise they are read.
  */
 export function* drainOut(
   context: OrchestrationContext,
   target: Target,
-  options: { instanceIds: string[]; probe?: FrontEndProbe | null; then: 'delete' | 'replace' | 'reimage' },
+  options: { instanceIds: string[]; room?: DrainFacts; then: 'delete' | 'replace' | 'reimage' },
 ): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }>, any> {
-  let probe = options.probe;
-  if (probe === undefined) {
+  let facts = options.room;
+  if (facts === undefined) {
     const room: StepOutcome<SurgeRoom> = yield* armActivity(context, ACTIVITY.readSurgeRoom, target);
     if (!room.ok) return room;
-    probe = room.value.probe;
+    facts = room.value;
   }
+  const { probe, inFlightSeconds } = facts;
   let writes = 0;
   for (const instanceId of options.instanceIds) {
     const left: StepOutcome<{ written: boolean; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.leaveBackendPool, { ...target, instanceId }, 'drain');
@@ -62,7 +58,7 @@ export function* drainOut(
     if (left.value.written) writes++;
   }
   // Counted from when the last one left the pool.
-  const plan = drainedRemovalPlan({ instanceIds: options.instanceIds, probe, inFlightSeconds: IN_FLIGHT_SECONDS, then: options.then, now: context.df.currentUtcDateTime });
+  const plan = drainedRemovalPlan({ instanceIds: options.instanceIds, probe, inFlightSeconds, then: options.then, now: context.df.currentUtcDateTime });
   const progress = context.df.customStatus;
   const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
   context.df.setCustomStatus({ ...base, message: `draining ${options.instanceIds.join(', ')}: ${plan.reason}`, drainingUntil: plan.deleteNotBefore });
@@ -89,7 +85,7 @@ export function* rejoinRotation(context: OrchestrationContext, target: Target, i
 export function* drainAndDelete(
   context: OrchestrationContext,
   target: Target,
-  options: { instanceIds: string[]; probe: FrontEndProbe | null; then: 'delete' | 'replace' },
+  options: { instanceIds: string[]; room: DrainFacts; then: 'delete' | 'replace' },
 ): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>, any> {
   const drained: StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }> = yield* drainOut(context, target, options);
   if (!drained.ok) return drained;
