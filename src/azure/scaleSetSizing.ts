@@ -26,15 +26,29 @@ export async function readScaleSetShape(read: ScaleSetReader, target: ScaleSetRe
  * Starts setting the model's VM size (a PATCH of `sku`, long-running); no write when it already
  * matches. Capacity is sent unchanged: ARM treats `sku` as one object.
  */
-export async function setScaleSetVmSize(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; vmSize: string }): Promise<{ before: string; written: boolean; operation?: OperationProgress }> {
+export async function setScaleSetVmSize(
+  clients: ArmClients,
+  options: { resourceGroup: string; scaleSetName: string; vmSize: string; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling' },
+): Promise<{ before: string; beforeMode: 'Manual' | 'Automatic' | 'Rolling'; written: boolean; operation?: OperationProgress }> {
   const compute = clients.compute();
   const vmss = await compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
   const before = vmss.sku?.name ?? '';
-  if (before.toLowerCase() === options.vmSize.toLowerCase()) return { before, written: false };
-  const operation = await startOperation('compute', `VM size ${before} → ${options.vmSize} on ${options.scaleSetName}`, () =>
-    compute.virtualMachineScaleSets.update(options.resourceGroup, options.scaleSetName, { sku: { name: options.vmSize, tier: vmss.sku?.tier ?? 'Standard', capacity: vmss.sku?.capacity ?? 0 } }),
+  const mode = vmss.upgradePolicy?.mode;
+  const beforeMode = mode === 'Automatic' || mode === 'Rolling' ? mode : 'Manual';
+  const sizeChanges = before.toLowerCase() !== options.vmSize.toLowerCase();
+  // `upgradeMode`: set in the same write (a surge resize of a Rolling or Automatic scale set goes
+  // Manual with the size, so the platform restarts nothing, and back afterwards); the upgrade
+  // policy is not part of the instances' model, so changing it alone moves no instance.
+  const modeChanges = options.upgradeMode !== undefined && options.upgradeMode !== beforeMode;
+  if (!sizeChanges && !modeChanges) return { before, beforeMode, written: false };
+  const what = [sizeChanges ? `VM size ${before} → ${options.vmSize}` : '', modeChanges ? `upgrade mode ${beforeMode} → ${options.upgradeMode ?? ''}` : ''].filter(Boolean).join(', ');
+  const operation = await startOperation('compute', `${what} on ${options.scaleSetName}`, () =>
+    compute.virtualMachineScaleSets.update(options.resourceGroup, options.scaleSetName, {
+      sku: { name: options.vmSize, tier: vmss.sku?.tier ?? 'Standard', capacity: vmss.sku?.capacity ?? 0 },
+      ...(modeChanges ? { upgradePolicy: { ...vmss.upgradePolicy, mode: options.upgradeMode } } : {}),
+    }),
   );
-  return { before, written: true, operation };
+  return { before, beforeMode, written: true, operation };
 }
 
 export async function listStaleInstances(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<string[]> {

@@ -253,7 +253,7 @@ describe('right-sizing on a schedule', () => {
     expect(report.report.rollback.to).toBe('Standard_D2ds_v5');
   }, 180_000);
 
-  it('resizes a Rolling scale set through the platform rolling upgrade, after waiting out a long throttle on a durable timer, then verifies every instance on the new size', async () => {
+  it('resizes a Rolling scale set by the same surge (Manual during the change, Rolling again after), after waiting out a long throttle on a durable timer, never fewer instances in rotation, then verifies every instance on the new size', async () => {
     const rg = ROLLING_RG;
     const doc = {
       scaleSets: [{ resourceGroup: rg, name: VMSS, timeZone: 'America/New_York', periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '06:00', target: { vmSize: 'Standard_B2s' } }] }],
@@ -282,8 +282,16 @@ describe('right-sizing on a schedule', () => {
     expect(run.steps.map((s) => `${s.field}:${String(s.to)}:${s.status}`)).toEqual(['vmSize:Standard_B2s:succeeded']);
     expect(run.instances).toHaveLength(3);
     expect(run.instances.every((i) => i.vmSize === 'Standard_B2s' && i.verdict === 'pass')).toBe(true);
-    // Writes: the size PATCH only — the platform moved the instances, no manual upgrades.
-    expect(run.armWrites).toBe(1);
-    expect(cloud.emulator.requestLog.entries({ since: 0 }).some((e) => /rollingUpgrades/.test(e.path))).toBe(true);
+    // In place, the platform's rolling upgrade would take a batch out of rotation: the surge keeps all three.
+    expect(run.availability).toMatchObject({ method: 'surge', minInRotation: 3, frontEnd: { verdict: 'pass' } });
+    expect(run.availability.notes.join(' ')).toContain('Rolling upgrade policy: set to Manual with the size');
+    // Writes: size + Manual in one PATCH; per batch of one (20 %), a new instance, the old one out of
+    // the pool, its delete; the mode back to Rolling. No rolling upgrade ran.
+    expect(run.armWrites).toBe(1 + 3 * 3 + 1);
+    const log = cloud.emulator.requestLog.entries({ since: seq });
+    expect(log.some((e) => /rollingUpgrades/.test(e.path))).toBe(false);
+    const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
+    expect(vmss.upgradePolicy?.mode).toBe('Rolling');
+    expect(vmss.sku?.name).toBe('Standard_B2s');
   }, 180_000);
 });

@@ -11,8 +11,8 @@ interface Target {
   scaleSetName: string;
 }
 
-/** Starts PATCHing the model's VM size (no write when it already matches); the orchestration polls the operation. */
-export async function setVmSize(input: Target & { vmSize: string }): Promise<StepOutcome<{ before: string; written: boolean; operation?: OperationProgress }>> {
+/** Starts PATCHing the model's VM size, and the upgrade mode when given (no write when both match); the orchestration polls the operation. */
+export async function setVmSize(input: Target & { vmSize: string; upgradeMode?: 'Manual' | 'Automatic' | 'Rolling' }): Promise<StepOutcome<{ before: string; beforeMode: 'Manual' | 'Automatic' | 'Rolling'; written: boolean; operation?: OperationProgress }>> {
   const clients = armClientsFor(loadSettings());
   return armStep('vmSize', () => setScaleSetVmSize(clients, input));
 }

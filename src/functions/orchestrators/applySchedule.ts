@@ -5,19 +5,22 @@
  * decides again at the orchestration's time, then applies the changes in the domain's order:
  * - capacity: set `sku.capacity` (the scale set's scale-in policy picks who goes), verify the new
  *   instances after a scale-out, all of them after a scale-in;
- * - VM size: PATCH the model, then bring instances over in batches — Manual: the schedule's batch
- *   percentage, each batch verified (the FRIDAY page with the right host name, the new size) before
- *   the next; Rolling: the platform's batches per the rolling policy, followed to the end, then
- *   verified; Automatic: all at once, verified. A failing batch halts the change and rolls the size
- *   back (model, then the instances already moved), with a report naming the instances and reasons.
+ * - capacity down: drained (the instances the scale-in policy would pick leave the backend pool,
+ *   the probe and requests in flight are waited out, then they are deleted);
+ * - VM size: a surge under every upgrade policy (a Rolling or Automatic scale set goes Manual with
+ *   the size and back at the end, so the platform restarts nothing in place): per batch of the
+ *   schedule's percentage, new instances on the new size are added and verified (the FRIDAY page
+ *   with the right host name, the new size, in the front end's rotation) before as many old ones
+ *   are drained and deleted. A failing batch halts the change: its new instances are removed, the
+ *   size rolls back and instances moved earlier surge back, with a report naming the instances and
+ *   reasons.
  */
 import type * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { StepOutcome } from '../../azure/armStep';
-import { decideScaleSet, resizeBatches, type ScaleSetDecision, type ScaleSetShape } from '../../domain/schedule/schedulePlan';
+import { decideScaleSet, type ScaleSetDecision, type ScaleSetShape } from '../../domain/schedule/schedulePlan';
 import type { InstanceVerdict } from '../../domain/verification/verdicts';
 import type { ScheduledScaleSets } from '../activities/readScheduledScaleSets';
-import type { RollingStatus } from '../activities/rollingUpgradeStatus';
 import type { CapacityChange } from '../activities/setCapacity';
 import { ACTIVITY, ORCHESTRATOR } from '../activities/names';
 import { recordedRun } from './recordedRun';
@@ -159,7 +162,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
   /** Drains (out of the backend pool, probe interval × threshold + in flight) and deletes instances. */
   const drain = function* (instanceIds: string[], room: SurgeRoom): Generator<df.Task, string[], unknown> {
     status('drain', `taking ${instanceIds.join(', ')} out of rotation before deleting them`);
-    const gone = must((yield* drainAndDelete(context, target, { instanceIds, probe: room.probe, then: 'delete' })) as StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>);
+    const gone = must((yield* drainAndDelete(context, target, { instanceIds, room, then: 'delete' })) as StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>);
     armWrites += gone.writes;
     for (const w of gone.warnings) if (!availability.notes.includes(w)) availability.notes.push(w);
     return gone.deleted;
@@ -177,7 +180,10 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       toSize,
       maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent,
       upgradeMode: room.upgradeMode,
-      rollingMaxSurge: room.rollingMaxSurge,
+      // The platform's MaxSurge upgrade is not asked for: it deletes the old instances itself, with
+      // no say in draining them out of the backend pool first (a Standard load balancer breaks their
+      // flows on delete); the app's surge drains each, so it is used under every upgrade policy.
+      rollingMaxSurge: false,
       vcpus: { from: null, to: null },
       quota: null,
       freeAddresses: room.freeAddresses,
@@ -219,46 +225,6 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     return null;
   };
 
-  /** Moves instances to the model's size; returns the failing batch's verification, or null when all passed. */
-  const moveInstances = function* (vmSize: string, haltOnFailure: boolean): Generator<df.Task, VerificationReport | null, unknown> {
-    if (shape.upgradeMode === 'Manual') {
-      const stale = must((yield* armActivity(context, ACTIVITY.listStaleInstances, target)) as StepOutcome<string[]>);
-      const plan = resizeBatches({ instanceIds: stale, capacity: shape.capacity, maxBatchInstancePercent: entry.schedule.resize.maxBatchInstancePercent });
-      for (const [index, ids] of plan.entries()) {
-        status('vmSize', `${haltOnFailure ? 'resizing' : 'rolling back'}: batch ${index + 1}/${plan.length} to ${vmSize}`, { batch: index + 1, batches: plan.length });
-        must((yield* armOperation(context, ACTIVITY.upgradeInstanceBatch, { ...target, instanceIds: ids }, 'vmSize')) as StepOutcome<unknown>);
-        armWrites++;
-        if (!haltOnFailure) continue;
-        const v = yield* verify({ instanceIds: ids, vmSize });
-        const failed = failuresOf(v);
-        batches.push({ index: index + 1, instanceIds: ids, passed: v.totals.passed, failed });
-        if (failed.length > 0) return v;
-      }
-      return null;
-    }
-    if (shape.upgradeMode === 'Rolling') {
-      let rolling: RollingStatus | null = null;
-      for (let poll = 0; poll < 720; poll++) {
-        rolling = must((yield* armActivity(context, ACTIVITY.rollingUpgradeStatus, target)) as StepOutcome<RollingStatus | null>);
-        status('vmSize', `rolling upgrade to ${vmSize}: ${rolling?.code ?? 'not started'}`, { rolling });
-        if (rolling && rolling.code !== 'RollingForward') break;
-        yield context.df.createTimer(new Date(now().getTime() + (input.rollingPollSeconds ?? 2) * 1000));
-      }
-      if (!haltOnFailure) return null;
-      const v = yield* verify({ vmSize });
-      const failed = failuresOf(v);
-      const platformFailed = rolling?.code === 'Faulted' || rolling?.code === 'Cancelled';
-      batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed: platformFailed && failed.length === 0 ? [{ instanceId: '*', computerName: '', reason: `rolling upgrade ${rolling?.code ?? ''}: ${rolling?.error ?? ''}` }] : failed });
-      return failed.length > 0 || platformFailed ? v : null;
-    }
-    // Automatic: the platform moved every instance with the model write.
-    if (!haltOnFailure) return null;
-    const v = yield* verify({ vmSize });
-    const failed = failuresOf(v);
-    batches.push({ index: 1, instanceIds: v.instances.map((i) => i.instanceId), passed: v.totals.passed, failed });
-    return failed.length > 0 ? v : null;
-  };
-
   for (const field of decision.order) {
     const change = decision.changes.find((c) => c.field === field);
     if (!change) continue;
@@ -295,76 +261,69 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     const to = String(change.to);
     const from = String(change.from);
     status('vmSize', `VM size ${from} → ${to}`);
-    if (shape.upgradeMode === 'Manual') {
-      const { room, plan } = yield* surgePlan(from, to);
-      if (plan.kind !== 'surge') {
-        const detail = plan.kind === 'impossible' ? `${plan.reason}; the fallback, ${plan.fallback.cost}, was not taken` : plan.reason;
-        steps.push({ field, from, to, status: 'failed', writes: 0, detail });
-        availability.notes.push(detail);
+    const { room, plan } = yield* surgePlan(from, to);
+    if (plan.kind !== 'surge') {
+      const detail = plan.kind === 'impossible' ? `${plan.reason}; the fallback, ${plan.fallback.cost}, was not taken` : plan.reason;
+      steps.push({ field, from, to, status: 'failed', writes: 0, detail });
+      availability.notes.push(detail);
+      return finish('failed', decision);
+    }
+    availability.method = 'surge';
+    availability.notes.push(...plan.notes);
+    // A Rolling or Automatic scale set would restart its instances in place as soon as the model
+    // changes: it goes Manual in the same write as the size, and back once the change is over.
+    const switchedFrom = plan.switchToManualFrom;
+    if (switchedFrom) {
+      availability.notes.push(
+        `${switchedFrom} upgrade policy: set to Manual with the size so the platform restarts no instance in place, and back to ${switchedFrom} at the end${room.rollingMaxSurge ? "; its maxSurge is not used: the platform's MaxSurge upgrade deletes old instances itself, and the app drains each out of the backend pool first" : ''}`,
+      );
+    }
+    const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to, ...(switchedFrom ? { upgradeMode: 'Manual' } : {}) }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
+    if (written.written) armWrites++;
+    /** Gives the scale set its upgrade mode back (no write when it was Manual); `vmSize`: the model's size now. */
+    const restoreMode = function* (vmSize: string): Generator<df.Task, void, unknown> {
+      if (!switchedFrom) return;
+      status('vmSize', `upgrade mode back to ${switchedFrom}`);
+      const restored = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize, upgradeMode: switchedFrom }, 'vmSize')) as StepOutcome<{ written: boolean }>);
+      if (restored.written) armWrites++;
+    };
+    let failing = yield* surge(room, plan, to, true);
+    // Instances added meanwhile on the old model (an autoscale write during the change) go the same way.
+    for (let round = 0; round < 3 && !failing; round++) {
+      const again = yield* surgePlan(from, to);
+      if (again.plan.kind !== 'surge' || again.plan.batches.length === 0) break;
+      failing = yield* surge(again.room, again.plan, to, true);
+    }
+    if (!failing) {
+      const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
+      steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });
+      shape = { ...shape, capacity: room.capacity };
+      // The tier as it ends: every instance on the new size, and the front end reaching them.
+      const end = yield* verify({ vmSize: to });
+      if (end.totals.failed > 0 || end.frontEnd.verdict === 'fail') {
+        const lastStep = steps[steps.length - 1];
+        if (lastStep) Object.assign(lastStep, { status: 'failed', detail: `${lastStep.detail}; at the end ${end.totals.failed} instance(s) fail${end.frontEnd.verdict === 'fail' ? `, front end: ${end.frontEnd.reason}` : ''}` });
+        yield* restoreMode(to);
         return finish('failed', decision);
       }
-      availability.method = 'surge';
-      availability.notes.push(...plan.notes);
-      const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
-      if (written.written) armWrites++;
-      let failing = yield* surge(room, plan, to, true);
-      // Instances added meanwhile on the old model (an autoscale write during the change) go the same way.
-      for (let round = 0; round < 3 && !failing; round++) {
-        const again = yield* surgePlan(from, to);
-        if (again.plan.kind !== 'surge' || again.plan.batches.length === 0) break;
-        failing = yield* surge(again.room, again.plan, to, true);
-      }
-      if (!failing) {
-        const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
-        steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });
-        shape = { ...shape, capacity: room.capacity };
-        // The tier as it ends: every instance on the new size, and the front end reaching them.
-        const end = yield* verify({ vmSize: to });
-        if (end.totals.failed > 0 || end.frontEnd.verdict === 'fail') {
-          const lastStep = steps[steps.length - 1];
-          if (lastStep) Object.assign(lastStep, { status: 'failed', detail: `${lastStep.detail}; at the end ${end.totals.failed} instance(s) fail${end.frontEnd.verdict === 'fail' ? `, front end: ${end.frontEnd.reason}` : ''}` });
-          return finish('failed', decision);
-        }
-        continue;
-      }
-      const bad = batches[batches.length - 1];
-      steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}; its new instances were removed, the old ones never touched` });
-      status('rollback', `rolling the size back to ${written.before}`);
-      const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
-      if (back.written) armWrites++;
-      // Instances earlier batches moved go back the same way: old size added first, then they retire.
-      const moved = batches.slice(0, -1).flatMap((b) => b.instanceIds);
-      if (moved.length > 0) {
-        const reverse = yield* surgePlan(to, written.before);
-        if (reverse.plan.kind === 'surge') yield* surge(reverse.room, reverse.plan, written.before, false);
-      }
-      const after = yield* verify({ vmSize: written.before, anyModel: true });
-      rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
-      steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}${moved.length ? `; ${moved.length} instance(s) moved earlier were surged back` : ''}` });
-      return finish('rolledBack', decision);
-    }
-    availability.method = shape.upgradeMode === 'Rolling' ? 'platformRolling' : 'inPlace';
-    // The platform restarts instances where they are: a rolling batch (or, Automatic, all of them) is out of rotation meanwhile.
-    const outAtOnce = shape.upgradeMode === 'Rolling' ? Math.max(1, Math.ceil((shape.capacity * (shape.rollingMaxBatchInstancePercent ?? 20)) / 100)) : shape.capacity;
-    rotationNow(Math.max(0, shape.capacity - outAtOnce));
-    availability.notes.push(`${shape.upgradeMode} upgrade policy: the platform resizes instances in place, up to ${outAtOnce} out of rotation at once; a Manual policy (or a Rolling one with maxSurge) keeps every instance serving`);
-    const written = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: to }, 'vmSize')) as StepOutcome<{ before: string; written: boolean }>);
-    if (written.written) armWrites++;
-    const failing = (yield* moveInstances(to, true));
-    if (!failing) {
-      const moved = batches.reduce((n, b) => n + b.instanceIds.length, 0);
-      steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${moved} instance(s) moved in ${batches.length} verified batch(es)` });
+      yield* restoreMode(to);
       continue;
     }
     const bad = batches[batches.length - 1];
-    steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}` });
+    steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}; its new instances were removed, the old ones never touched` });
     status('rollback', `rolling the size back to ${written.before}`);
     const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
     if (back.written) armWrites++;
-    yield* moveInstances(written.before, false);
-    const after = yield* verify({ vmSize: written.before });
+    // Instances earlier batches moved go back the same way: old size added first, then they retire.
+    const moved = batches.slice(0, -1).flatMap((b) => b.instanceIds);
+    if (moved.length > 0) {
+      const reverse = yield* surgePlan(to, written.before);
+      if (reverse.plan.kind === 'surge') yield* surge(reverse.room, reverse.plan, written.before, false);
+    }
+    yield* restoreMode(written.before);
+    const after = yield* verify({ vmSize: written.before, anyModel: true });
     rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
-    steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}` });
+    steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}${moved.length ? `; ${moved.length} instance(s) moved earlier were surged back` : ''}` });
     return finish('rolledBack', decision);
   }
   return finish('succeeded', decision);
