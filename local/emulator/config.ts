@@ -14,7 +14,7 @@ const ms = z.number().finite().min(0);
 const bucket = z.object({ size: z.number().int().positive(), refillPerSec: z.number().positive() }).strict();
 
 const timingSchema = z
-  .object({ networkOperationMs: ms, applicationGatewayOperationMs: ms, operationRetryAfterSeconds: z.number().int().min(0), instanceProvisionMs: ms, extensionRunMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms, healthProbeIntervalMs: ms, listPageMs: ms, listPageJitterMs: ms })
+  .object({ networkOperationMs: ms, applicationGatewayOperationMs: ms, operationRetryAfterSeconds: z.number().int().min(0), instanceProvisionMs: ms, extensionRunMs: ms, instanceDeleteMs: ms, instanceStopMs: ms, modelWriteMs: ms, pageLatencyMs: ms, pageLatencyJitterMs: ms, healthProbeIntervalMs: ms, listPageMs: ms, listPageJitterMs: ms })
   .partial()
   .strict();
 

@@ -1,7 +1,8 @@
 /**
  * Long operations on Azure's time, under faults: every long-running operation's first status poll
  * fails with a 500, and the runner is killed (SIGKILL) while a run waits for an operation — a
- * scale-set create, a scale-out, a batch of a manual upgrade — then started again on the same data
+ * scale-set create, a scale-out, a batch of a manual upgrade, a repair's replace (killed in its
+ * delete and again in its capacity restore) and a scale-in — then started again on the same data
  * directory. Each run resumes from the operation's handle kept in its history: the final capacity
  * and sizes are exactly what was asked (no lost or extra instance), and no ARM write is repeated or
  * refused (a second write during an operation is what Azure answers 409 to).
@@ -17,6 +18,7 @@ import { startEmulator, type EmulatorHandle } from '../../local/emulator';
 import { azureTime } from '../../local/emulator/core/timingProfile';
 import type { RequestLogEntry } from '../../local/emulator/core/requestLog';
 import { testClients } from '../support/armTestClients';
+import { changeInstanceId } from '../../src/domain/changeLock';
 import { killRunner, repoRoot, startRunnerProcess, type RunnerProcess } from '../support/runnerProcess';
 
 const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
@@ -48,7 +50,29 @@ async function waitDone(id: string): Promise<{ runtimeStatus: string; output: un
   }
 }
 
+/** A run's status by instance id (the watch runs under the scale set's change lock id). */
+async function status(id: string): Promise<{ name: string; runtimeStatus: string; output: unknown } | undefined> {
+  const res = await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${runner.masterKey}`);
+  return res.status === 404 ? undefined : ((await res.json()) as { name: string; runtimeStatus: string; output: unknown });
+}
+
 const isStatusPoll = (e: RequestLogEntry): boolean => e.method === 'GET' && /\/operations\//i.test(e.path);
+const pathOf = (e: RequestLogEntry): string => e.path.split('?')[0] ?? '';
+
+/** Writes (method + path after /providers/) sent more than once since `seq`, and any refused. */
+function writesSince(seq: number): { repeated: Record<string, number>; refused: string[]; count: (key: string) => number } {
+  const writes = emulator.requestLog.entries({ since: seq }).filter((e) => e.method !== 'GET' && e.method !== 'HEAD');
+  const counts = new Map<string, number>();
+  for (const e of writes) {
+    const key = `${e.method} ${pathOf(e).replace(/^.*\/providers\//, '')}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return {
+    repeated: Object.fromEntries([...counts].filter(([, n]) => n > 1)),
+    refused: writes.filter((e) => e.status >= 400).map((e) => `${e.method} ${e.path} ${e.status}`),
+    count: (key) => counts.get(key) ?? 0,
+  };
+}
 
 /**
  * Waits until, after `seq`, the write `isWrite` was accepted and its operation polled (the run now
@@ -144,5 +168,88 @@ describe('long operations with failing first polls and a runner killed mid-wait'
     const vmss = 'Microsoft.Compute/virtualMachineScaleSets/vmss-friday';
     expect(Object.fromEntries([...counts].filter(([, n]) => n > 1))).toEqual({ [`PUT ${vmss}`]: 2, [`POST ${vmss}/manualupgrade`]: 3 });
     expect(counts.get(`PATCH ${vmss}`)).toBe(1);
+  }, 420_000);
+
+  it('a replace killed in its delete and again in its capacity restore, and a scale-in killed mid-wait, end at exactly the capacity asked', async () => {
+    // The tier the test above left: five instances. One fails for good (its page answers 500 whatever
+    // is done to it): the watch reimages it, finds it failing again and replaces it.
+    const { compute } = testClients(emulator);
+    const listed = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      for await (const vm of compute.virtualMachineScaleSetVMs.list(RG, 'vmss-friday')) ids.push(vm.instanceId ?? '');
+      return ids;
+    };
+    const before = await listed();
+    expect(before).toHaveLength(5);
+    const broken = before[0] ?? '';
+    emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: broken }, page: 'page500' });
+    const seq = emulator.requestLog.lastSeq;
+    const vmssPath = /\/virtualMachineScaleSets\/vmss-friday$/i;
+    const subject = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-friday`;
+    const event = await fetch(`${runner.baseUrl}/runtime/webhooks/eventgrid?functionName=scaleSetEvents&code=${runner.masterKey}`, {
+      method: 'POST',
+      headers: { 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([{ id: 'replace-1', topic: `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}`, subject, eventType: 'Microsoft.Resources.ResourceWriteSuccess', eventTime: new Date().toISOString(), data: {}, dataVersion: '2' }]),
+    });
+    expect(event.status).toBeLessThan(300);
+
+    // Killed while the replace waits for its delete, then while it waits for the capacity restore.
+    await killWhileWaiting(seq, (e) => e.method === 'POST' && /\/virtualMachineScaleSets\/vmss-friday\/delete$/i.test(pathOf(e)));
+    const restoreSeq = emulator.requestLog.lastSeq;
+    await killWhileWaiting(restoreSeq, (e) => e.method === 'PATCH' && vmssPath.test(pathOf(e)));
+    const lock = changeInstanceId({ subscriptionId: emulator.subscriptionId, resourceGroup: RG, scaleSetName: 'vmss-friday' });
+    const deadline = Date.now() + 180_000;
+    let watch = await status(lock);
+    while (!(watch?.name === 'watchScaleSet' && ['Completed', 'Failed', 'Terminated'].includes(watch.runtimeStatus))) {
+      if (Date.now() > deadline) throw new Error(`the watch never ended: ${JSON.stringify(watch)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      watch = await status(lock);
+    }
+    expect(watch.runtimeStatus, JSON.stringify(watch.output)).toBe('Completed');
+    const actions = (watch.output as { actions: Array<{ instanceId: string; action: string; result: string }> }).actions;
+    const replacedBy = actions.filter((a) => a.action === 'replace');
+    expect(replacedBy, JSON.stringify(actions)).toHaveLength(1);
+    expect(replacedBy[0]?.result).toMatch(new RegExp(`^pass \\(replaces ${broken}\\)`));
+    emulator.faults.add({ instance: { vmss: 'vmss-friday', instanceId: broken }, page: null });
+
+    // Back to exactly five: the broken one gone, one new in its place — the capacity the watch read
+    // before the delete, not the four a re-read after it would give.
+    const after = await listed();
+    expect(after).toHaveLength(5);
+    expect(after).not.toContain(broken);
+    expect(after.filter((id) => !before.includes(id))).toEqual([replacedBy[0]?.instanceId]);
+    expect((await compute.virtualMachineScaleSets.get(RG, 'vmss-friday')).sku?.capacity).toBe(5);
+    const replaceWrites = writesSince(seq);
+    expect(replaceWrites.refused).toEqual([]);
+    expect(replaceWrites.repeated).toEqual({});
+    const vmss = 'Microsoft.Compute/virtualMachineScaleSets/vmss-friday';
+    expect(replaceWrites.count(`POST ${vmss}/reimage`)).toBe(1);
+    expect(replaceWrites.count(`POST ${vmss}/delete`)).toBe(1);
+    expect(replaceWrites.count(`PATCH ${vmss}`)).toBe(1);
+
+    // Scale-in 5 → 3: killed while the run waits for the capacity write (two instances' deletes).
+    const scaleSeq = emulator.requestLog.lastSeq;
+    const scaleId = await start('scalesets/vmss-friday/scale', { capacity: 3, resourceGroup: RG });
+    await killWhileWaiting(scaleSeq, (e) => e.method === 'PATCH' && vmssPath.test(pathOf(e)));
+    const scaled = await waitDone(scaleId);
+    expect(scaled.runtimeStatus, JSON.stringify(scaled.output)).toBe('Completed');
+    expect(scaled.output).toMatchObject({ outcome: 'succeeded', before: 5, after: 3 });
+    expect(await listed()).toHaveLength(3);
+    expect((await compute.virtualMachineScaleSets.get(RG, 'vmss-friday')).sku?.capacity).toBe(3);
+    const scaleWrites = writesSince(scaleSeq);
+    expect(scaleWrites.refused).toEqual([]);
+    expect(scaleWrites.repeated).toEqual({});
+
+    // Every operation's first status poll failed, and it was polled again to the end.
+    const polls = new Map<string, number[]>();
+    for (const e of emulator.requestLog.entries({ since: seq }).filter(isStatusPoll)) {
+      const operationId = pathOf(e).split('/').pop() ?? '';
+      polls.set(operationId, [...(polls.get(operationId) ?? []), e.status]);
+    }
+    expect(polls.size).toBeGreaterThanOrEqual(4);
+    for (const [operationId, statuses] of polls) {
+      expect(statuses[0], operationId).toBe(500);
+      expect(statuses.at(-1), operationId).toBe(200);
+    }
   }, 420_000);
 });

@@ -65,7 +65,7 @@ export interface InstanceState {
   appliedExtensions: Map<string, string>;
   extensionStatus: Map<string, ExtensionOutcome & { type: string; typeHandlerVersion: string }>;
   provisioningState: 'Creating' | 'Updating' | 'Succeeded' | 'Failed' | 'Deleting';
-  power: 'starting' | 'running' | 'stopped' | 'deallocating' | 'deallocated';
+  power: 'starting' | 'running' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
   guest: WindowsGuest;
   listener?: InstanceListener;
   /** Created by overprovisioning; removed once enough instances have provisioned. */
@@ -400,6 +400,8 @@ export class ScaleSetEngine implements InstanceDirectory {
   upgrade(state: ScaleSetState, inst: InstanceState): Promise<void> {
     return this.onInstance(inst, async () => {
       inst.provisioningState = 'Updating';
+      const runsBefore = inst.extensionRuns;
+      let restarted = false;
       if (inst.vmSize !== state.doc.sku.name) {
         inst.power = 'starting';
         await this.syncListener(state, inst);
@@ -408,8 +410,11 @@ export class ScaleSetEngine implements InstanceDirectory {
         // Booted on the new size: its temporary disk (or none) and the data disks renumbered after it.
         inst.guest.setTemporaryDisk(temporaryDiskGB(inst.vmSize));
         inst.power = 'running';
+        restarted = true;
       }
       if (inst.power === 'running') await this.runExtensions(state, inst, false);
+      // A model change that needs neither a restart nor an extension run is still a write to the VM.
+      if (!restarted && inst.extensionRuns === runsBefore && inst.modelVersion !== state.modelVersion) await sleepFor(this.ctx, this.ctx.timing.modelWriteMs ?? 0);
       inst.modelVersion = state.modelVersion;
       this.settleProvisioning(inst);
       await this.syncListener(state, inst);
@@ -426,15 +431,33 @@ export class ScaleSetEngine implements InstanceDirectory {
           inst.vmSize = state.doc.sku.name;
           inst.guest.setTemporaryDisk(temporaryDiskGB(inst.vmSize));
         }
+      } else if (power !== 'running' && inst.power !== power) {
+        // The guest shuts down first (its page stops at once), then the VM is stopped or its
+        // hardware released: Azure's Stopping / Deallocating power states, for instanceStopMs.
+        inst.power = power === 'deallocated' ? 'deallocating' : 'stopping';
+        await this.syncListener(state, inst);
+        await sleepFor(this.ctx, this.ctx.timing.instanceStopMs ?? 0);
       }
       inst.power = power;
       await this.syncListener(state, inst);
     });
   }
 
-  async deleteInstance(state: ScaleSetState, inst: InstanceState): Promise<void> {
+  /**
+   * Deletes an instance: Deleting at once (no longer an active instance id), its guest shut down
+   * when the work on it so far is done, gone after instanceDeleteMs. `immediate`: an
+   * overprovisioned extra, removed as its scale-out ends (its delete is no part of the operation
+   * the caller waits for).
+   */
+  async deleteInstance(state: ScaleSetState, inst: InstanceState, options: { immediate?: boolean } = {}): Promise<void> {
     inst.provisioningState = 'Deleting';
     await inst.busy;
+    const deleteMs = options.immediate ? 0 : (this.ctx.timing.instanceDeleteMs ?? 0);
+    if (deleteMs > 0) {
+      inst.power = 'stopping';
+      await this.syncListener(state, inst);
+      await sleepFor(this.ctx, deleteMs);
+    }
     state.instances.delete(inst.instanceId);
     await this.syncListener(state, inst);
     this.ctx.subnets.release(`${state.doc.id}/virtualMachines/${inst.instanceId}`);
@@ -498,7 +521,7 @@ export class ScaleSetEngine implements InstanceDirectory {
     const succeeded = keepBalanced({ candidates: finished.filter((i) => i.provisioningState === 'Succeeded'), count: missing, existing: current });
     const keep = [...succeeded, ...keepBalanced({ candidates: finished.filter((i) => i.provisioningState !== 'Succeeded'), count: missing - succeeded.length, existing: [...current, ...succeeded] })];
     for (const inst of keep) inst.extra = false;
-    await Promise.all(finished.filter((i) => i.extra).map((i) => this.deleteInstance(state, i)));
+    await Promise.all(finished.filter((i) => i.extra).map((i) => this.deleteInstance(state, i, { immediate: true })));
   }
 
   /** After a model change: Automatic upgrades everything now; Rolling starts a rolling upgrade; Manual waits for manualupgrade. */

@@ -5,7 +5,7 @@ import { extensionsOf, type ExtensionModel, type Json, type ScaleSetDoc, type Sc
 import { GET_VMSS, lower, PUT, TYPE, VMSS, type ComputeRoutes } from './computeRoutes';
 
 export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
-  const { engine, route, mustGet, publish, storeModel, beginComputeOperation } = c;
+  const { ctx, engine, route, mustGet, publish, storeModel, beginComputeOperation } = c;
 
   const EXT = `${VMSS}/extensions/{vmssExtensionName}`;
   route({
@@ -35,6 +35,8 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
       const modelChanged = storeModel(state, next, secrets);
       const headers = beginComputeOperation(req, state, {
         template: EXT,
+        // Compute takes the model write before any instance acts (timing.modelWriteMs).
+        durationMs: ctx.timing.modelWriteMs ?? 0,
         queued: true,
         run: async () => {
           if (modelChanged) await engine.applyModelChange(state);
@@ -90,7 +92,7 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
       profile.extensionProfile = { ...extensionProfile, extensions: (extensionProfile.extensions ?? []).filter((e) => lower(e.name) !== name) };
       state.protectedSettings.delete(name);
       const modelChanged = storeModel(state, next, { protectedSettings: new Map() });
-      const headers = beginComputeOperation(req, state, { template: EXT, queued: true, run: async () => (modelChanged ? engine.applyModelChange(state) : undefined) });
+      const headers = beginComputeOperation(req, state, { template: EXT, durationMs: ctx.timing.modelWriteMs ?? 0, queued: true, run: async () => (modelChanged ? engine.applyModelChange(state) : undefined) });
       return { status: 202, headers };
     },
   });

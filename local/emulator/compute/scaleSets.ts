@@ -40,6 +40,8 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
   const applyAsync = (req: ArmRequest, state: ScaleSetState, modelChanged: boolean, template: string, wasFailed: boolean): Record<string, string> =>
     beginComputeOperation(req, state, {
       template,
+      // Compute takes the model write before any instance acts (timing.modelWriteMs).
+      durationMs: ctx.timing.modelWriteMs ?? 0,
       queued: true,
       extensionsOn: 'all',
       run: async () => {
@@ -152,6 +154,8 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       if (!state) return { status: 204 };
       const headers = beginComputeOperation(req, state, {
         template: VMSS,
+        // The scale set's own part of the delete (timing.modelWriteMs); its instances take instanceDeleteMs each, in parallel.
+        durationMs: ctx.timing.modelWriteMs ?? 0,
         queued: true,
         run: async () => {
           await Promise.all([...state.instances.values()].map((i) => engine.deleteInstance(state, i)));

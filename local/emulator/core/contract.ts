@@ -205,6 +205,16 @@ export interface EmulatorTiming {
   instanceProvisionMs: number;
   /** Time one Custom Script Extension run takes on an instance. */
   extensionRunMs: number;
+  /** Time to delete one instance (scale-in, instance delete, scale-set delete; instances in parallel). 0 when unset. */
+  instanceDeleteMs?: number;
+  /** Time to power off or deallocate one instance (guest shutdown, then stop / release). 0 when unset. */
+  instanceStopMs?: number;
+  /**
+   * Time Compute takes to apply a model write before any instance acts (scale-set PUT/PATCH,
+   * extension PUT/DELETE), and one instance to take a model change that needs neither a restart
+   * nor an extension run. 0 when unset.
+   */
+  modelWriteMs?: number;
   /** Mean latency each instance web page adds to a response (benchmarks set this to model t_probe). */
   pageLatencyMs: number;
   /**

@@ -22,6 +22,13 @@ export const AZURE_TIMING: Readonly<Required<EmulatorTiming>> = Object.freeze({
   instanceProvisionMs: 3 * MINUTE,
   // Custom Script Extension: download the script, install IIS, format the data disk.
   extensionRunMs: 90 * SECOND,
+  // Deleting one VM of a scale set (guest shut down, VM, NIC and OS disk released), instances in parallel.
+  instanceDeleteMs: 2 * MINUTE,
+  // Powering off or deallocating one VM (guest shut down, then stopped or its hardware released).
+  instanceStopMs: 1 * MINUTE,
+  // Compute applying a model write (scale-set PUT/PATCH, extension write) before any instance acts,
+  // or one VM taking a model change that needs no restart and no extension run.
+  modelWriteMs: 15 * SECOND,
   // Instance web pages answer as fast as the machine serves them: the profile adds nothing.
   pageLatencyMs: 0,
   pageLatencyJitterMs: 0,

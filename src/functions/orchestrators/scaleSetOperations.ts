@@ -83,11 +83,28 @@ export function* repairInstances(context: OrchestrationContext, input: RepairInp
   // is in rotation; deleted at once it would take new connections it can no longer answer.
   const drained: StepOutcome<unknown> = yield* drainOut(context, scaleSet, { instanceIds: repair.instanceIds, then: 'replace' });
   if (!drained.ok) return drained;
-  const deleted: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'delete' }, 'repair');
-  if (!deleted.ok) return deleted;
-  const restored: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'restore', capacity }, 'repair');
-  if (!restored.ok) return restored;
-  const fresh: StepOutcome<string[]> = yield* armActivity(context, ACTIVITY.listNewInstances, { resourceGroup: repair.resourceGroup, scaleSetName: repair.scaleSetName, existing: restored.value.existing ?? [] });
+  // Delete, until none of the instances is listed: a resumed or retried phase finds some already
+  // Deleting (an earlier attempt's operation, whose handle it does not have) and waits them out.
+  let existing: string[] = [];
+  for (let call = 0; ; call++) {
+    const deleted: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'delete' }, 'repair');
+    if (!deleted.ok) return deleted;
+    existing = deleted.value.existing ?? [];
+    if (!deleted.value.deleting?.length) break;
+    if (call >= MAX_BUSY_WAITS) return { ok: false, failure: { step: 'repair', code: 'DeleteDidNotSettle', message: `instance(s) ${deleted.value.deleting.join(', ')} of ${repair.scaleSetName} were still being deleted`, transient: false } };
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + DEFAULT_POLL_SECONDS * 1000));
+  }
+  // Restore the capacity the orchestration read before the delete; a scale set busy with an
+  // earlier attempt's write is waited for, then found at the target (no second write).
+  for (let call = 0; ; call++) {
+    const restored: StepOutcome<RepairPhase> = yield* armOperation(context, ACTIVITY.repairInstances, { ...repair, phase: 'restore', capacity }, 'repair');
+    if (!restored.ok) return restored;
+    if (!restored.value.busy) break;
+    if (call >= MAX_BUSY_WAITS) return { ok: false, failure: { step: 'repair', code: 'ScaleSetBusy', message: `${repair.scaleSetName} stayed busy with another operation`, transient: false } };
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + DEFAULT_POLL_SECONDS * 1000));
+  }
+  // The new instances: listed now and not among those that stayed through the delete.
+  const fresh: StepOutcome<string[]> = yield* armActivity(context, ACTIVITY.listNewInstances, { resourceGroup: repair.resourceGroup, scaleSetName: repair.scaleSetName, existing });
   if (!fresh.ok) return fresh;
   return { ok: true, value: { newInstanceIds: fresh.value } };
 }
