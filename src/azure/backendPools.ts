@@ -67,15 +67,21 @@ export async function returnToBackendPools(clients: ArmClients, options: Target 
   return { written: true, operation };
 }
 
-/** Starts deleting the instances still listed (capacity goes down by as many); none listed → no write. */
-export async function deleteScaleSetInstances(clients: ArmClients, options: Target & { instanceIds: string[] }): Promise<{ deleted: string[]; operation?: OperationProgress }> {
+/**
+ * Starts deleting the instances still listed and not already being deleted (capacity goes down by
+ * as many); none to send → no write. An instance listed `Deleting` is an earlier attempt's delete
+ * (a retried or resumed call has no handle for it): it is returned in `deleting`, never named again
+ * — ARM answers 400 InvalidParameter for an id that is not active — and the caller waits it out.
+ */
+export async function deleteScaleSetInstances(clients: ArmClients, options: Target & { instanceIds: string[] }): Promise<{ deleted: string[]; deleting: string[]; operation?: OperationProgress }> {
   const compute = clients.compute();
-  const present = new Set<string>();
-  for await (const vm of compute.virtualMachineScaleSetVMs.list(options.resourceGroup, options.scaleSetName)) if (vm.instanceId) present.add(vm.instanceId);
-  const ids = options.instanceIds.filter((id) => present.has(id));
-  if (ids.length === 0) return { deleted: [] };
+  const listed = new Map<string, string>();
+  for await (const vm of compute.virtualMachineScaleSetVMs.list(options.resourceGroup, options.scaleSetName)) if (vm.instanceId) listed.set(vm.instanceId, (vm.provisioningState ?? '').toLowerCase());
+  const deleting = options.instanceIds.filter((id) => listed.get(id) === 'deleting');
+  const ids = options.instanceIds.filter((id) => listed.has(id) && !deleting.includes(id));
+  if (ids.length === 0) return { deleted: [], deleting };
   const operation = await startOperation('compute', `delete instance(s) ${ids.join(', ')} of ${options.scaleSetName}`, () =>
     compute.virtualMachineScaleSets.deleteInstances(options.resourceGroup, options.scaleSetName, { instanceIds: ids }),
   );
-  return { deleted: ids, operation };
+  return { deleted: ids, deleting, operation };
 }

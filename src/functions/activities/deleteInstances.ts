@@ -7,7 +7,7 @@ import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
 
 /** Starts deleting instances already drained out of rotation; the scale set's capacity goes down by as many. */
-export async function deleteInstances(input: { resourceGroup: string; scaleSetName: string; instanceIds: string[] }): Promise<StepOutcome<{ deleted: string[]; operation?: OperationProgress }>> {
+export async function deleteInstances(input: { resourceGroup: string; scaleSetName: string; instanceIds: string[] }): Promise<StepOutcome<{ deleted: string[]; deleting: string[]; operation?: OperationProgress }>> {
   const clients = armClientsFor(loadSettings());
   return armStep('delete', () => deleteScaleSetInstances(clients, input));
 }

@@ -7,7 +7,7 @@
  * report says about the availability it kept.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { OperationProgress } from '../../azure/armOperations';
+import { DEFAULT_POLL_SECONDS, type OperationProgress } from '../../azure/armOperations';
 import type { StepOutcome } from '../../azure/armStep';
 import { drainedRemovalPlan } from '../../domain/availability/drainedRemoval';
 import type { FrontEndVerdict } from '../../domain/verification/verdicts';
@@ -81,6 +81,9 @@ export function* rejoinRotation(context: OrchestrationContext, target: Target, i
   return { ok: true, value: { writes } };
 }
 
+/** Waits for someone else's delete of the same instances at most this many times (an hour at the default poll). */
+const MAX_DELETE_WAITS = 240;
+
 /** Drains the instances (drainOut), then deletes them; the scale set's capacity goes down by as many. */
 export function* drainAndDelete(
   context: OrchestrationContext,
@@ -89,7 +92,18 @@ export function* drainAndDelete(
 ): Generator<Task, StepOutcome<{ writes: number; waitSeconds: number; warnings: string[]; deleted: string[] }>, any> {
   const drained: StepOutcome<{ writes: number; waitSeconds: number; warnings: string[] }> = yield* drainOut(context, target, options);
   if (!drained.ok) return drained;
-  const deleted: StepOutcome<{ deleted: string[]; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.deleteInstances, { ...target, instanceIds: options.instanceIds }, 'delete');
-  if (!deleted.ok) return deleted;
-  return { ok: true, value: { ...drained.value, writes: drained.value.writes + (deleted.value.deleted.length > 0 ? 1 : 0), deleted: deleted.value.deleted } };
+  // Until none of them is listed: a resumed or retried call finds some already Deleting (an
+  // earlier attempt's delete, whose handle it does not have) and waits them out.
+  const gone = new Set<string>();
+  let writes = drained.value.writes;
+  for (let call = 0; ; call++) {
+    const deleted: StepOutcome<{ deleted: string[]; deleting: string[]; operation?: OperationProgress }> = yield* armOperation(context, ACTIVITY.deleteInstances, { ...target, instanceIds: options.instanceIds }, 'delete');
+    if (!deleted.ok) return deleted;
+    if (deleted.value.deleted.length > 0) writes++;
+    for (const id of [...deleted.value.deleted, ...deleted.value.deleting]) gone.add(id);
+    if (deleted.value.deleting.length === 0) break;
+    if (call >= MAX_DELETE_WAITS) return { ok: false, failure: { step: 'delete', code: 'DeleteDidNotSettle', message: `instance(s) ${deleted.value.deleting.join(', ')} of ${target.scaleSetName} were still being deleted`, transient: false } };
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + DEFAULT_POLL_SECONDS * 1000));
+  }
+  return { ok: true, value: { ...drained.value, writes, deleted: options.instanceIds.filter((id) => gone.has(id)) } };
 }
