@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { testClients, uniqueName } from '../support/armTestClients';
 import { waitForStatus, type RunStatus } from '../support/durableRuns';
 
@@ -31,7 +32,8 @@ async function deploy(body: unknown): Promise<RunStatus> {
 }
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-e2e-azfail-')), runner: { log: () => undefined, timers: 'manual' } });
+  // Azure's time: the failing extension run, the re-run and every operation take their Azure minutes.
+  cloud = await startLocalCloud({ emulator: azureTime(), dataDir: mkdtempSync(path.join(tmpdir(), 'friday-e2e-azfail-')), runner: { log: () => undefined, timers: 'manual' } });
 });
 afterAll(async () => {
   await cloud?.close();

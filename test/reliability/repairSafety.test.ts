@@ -4,8 +4,12 @@
  * - one that fails for good is repaired — within the hourly budget (here 1), which is kept in Blob:
  *   a runner killed while the repair is being confirmed resumes and repairs exactly once, and
  *   neither that run nor a later one repairs again in the hour.
- * Azurite and the emulator live in this process; only the runner dies. Instances take time to
- * come up (not an instant emulator), and looks at a failing instance are two seconds apart.
+ * Azurite and the emulator live in this process; only the runner dies. Azure's time (the timing
+ * profile) on one clock shared by the emulator and each runner process, at a time scale of 60 (an
+ * Azure minute per real second) rather than the default 120: the repair budget's hour is then a
+ * real minute, which the second test's kill, restart and later run stay well inside on a loaded
+ * machine. Looks at a failing instance are two real seconds apart, whatever the scale, so the
+ * test can act between two looks.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { localAppSettings } from '../../local/cli/localCloud';
 import { startEmulator, type EmulatorHandle } from '../../local/emulator';
+import { azureTime } from '../../local/emulator/core/timingProfile';
 import { changeInstanceId } from '../../src/domain/changeLock';
 import { requireFreshBuild } from '../support/freshBuild';
 import { timersIn } from '../support/durableRuns';
@@ -24,6 +29,8 @@ requireFreshBuild('dist/local/runner/main.js');
 
 const example = JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const RG = 'rg-rel-repair';
+const time = azureTime({ timeScale: 60 });
+const clockOriginMs = Date.now();
 const VMSS = 'vmss-friday';
 const children: ChildProcess[] = [];
 let azurite: AzuriteHandle;
@@ -90,19 +97,19 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'friday-repair-'));
   [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dir, 'azurite') }),
-    // Instances take a while to come up and to set up again after a reimage (not an instant emulator).
-    startEmulator({ stateDir: path.join(dir, 'emulator'), timing: { networkOperationMs: 50, instanceProvisionMs: 1500, extensionRunMs: 500 } }),
+    // Instances take Azure's minutes to come up and to set up again after a reimage.
+    startEmulator({ stateDir: path.join(dir, 'emulator'), ...time, clockOriginMs }),
   ]);
   settings = localAppSettings({
     azurite,
     emulator,
-    // Three looks two seconds apart confirm a failure; one repair per hour per scale set. This test
-    // runs on real time: the reimage's drain waits the probe's 5 s × 2 (real seconds), and no
-    // request is in flight to wait for (the drain itself is proven in test/e2e/noFailedRequests).
-    extra: { FRIDAY_REPAIR_CONFIRMATIONS: '3', FRIDAY_REPAIR_CONFIRM_SECONDS: '2', FRIDAY_REPAIR_MAX_PER_HOUR: '1', FRIDAY_DRAIN_IN_FLIGHT_SECONDS: '0' },
+    // Three looks two real seconds apart confirm a failure; one repair per hour per scale set. The
+    // reimage's drain (the probe's 5 s × 2 plus 30 s for requests in flight) is 40 Azure seconds:
+    // under a real second at this scale (the drain itself is proven in test/e2e/noFailedRequests).
+    extra: { FRIDAY_REPAIR_CONFIRMATIONS: '3', FRIDAY_REPAIR_CONFIRM_SECONDS: String(2 * time.timeScale), FRIDAY_REPAIR_MAX_PER_HOUR: '1' },
   });
   runnerDir = mkdtempSync(path.join(tmpdir(), 'friday-repair-runner-'));
-  runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+  runner = await startRunnerProcess({ dataDir: runnerDir, settings, children, clock: { timeScale: time.timeScale, originMs: clockOriginMs } });
   const res = await fetch(`${runner.baseUrl}/api/deployments`, { method: 'POST', headers: { 'x-functions-key': runner.functionKey }, body: JSON.stringify({ ...example, resourceGroup: RG, scaleSet: { ...example.scaleSet, capacity: 3, overprovision: false } }) });
   expect(res.status).toBe(202);
   const deployed = await waitFor('the deployment', async () => { const s = await status(lockId()); return ended(s) ? s : undefined; });
@@ -137,7 +144,7 @@ describe('repairs', () => {
     await waitFor('the failure to be confirmed', async () => ((await step()) === 'confirm' ? true : undefined));
     await killRunner(runner);
     expect(repairsSent(since)).toEqual([]);
-    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children, clock: { timeScale: time.timeScale, originMs: clockOriginMs } });
 
     const out = await watchFor('broken-1');
     // Reimaged once (the budget's one repair), still failing, and then left alone: the replace it
@@ -148,7 +155,7 @@ describe('repairs', () => {
 
     // A later run (after another restart) finds the budget used, and writes nothing.
     await killRunner(runner);
-    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children });
+    runner = await startRunnerProcess({ dataDir: runnerDir, settings, children, clock: { timeScale: time.timeScale, originMs: clockOriginMs } });
     const later = emulator.requestLog.lastSeq;
     await scaleEvent('broken-2');
     const again = await watchFor('broken-2');
