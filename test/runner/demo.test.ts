@@ -1,6 +1,9 @@
 /**
  * `npm run demo -- --exit` (the README's main job, stopping after the report): its exit code is 0
- * only when the deployment succeeded with every instance passing, and non-zero otherwise.
+ * only when the deployment succeeded with every instance passing, and non-zero otherwise. It runs
+ * on Azure's time and says so as it goes: progress while it waits for the scale set's create (its
+ * Azure minutes passing), each step's Azure time, and the whole in Azure and in real time. (How
+ * long it takes in real time is a figure, not asserted here.)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,11 @@ describe('npm run demo -- --exit', () => {
     const run = await demo(['--exit']);
     expect(run.stdout, run.stderr).toMatch(/Result: SUCCEEDED — 3\/3 instances passed/);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    // Progress while the scale set's create takes its Azure minutes (VM + extension: over four).
+    expect(run.stdout).toMatch(/waiting for create virtualMachineScaleSet vmss-friday: 4 min \(Azure time\) so far/);
+    const scaleSetStep = /scaleSet \(1 write, (\d+) min/.exec(run.stdout);
+    expect(Number(scaleSetStep?.[1]), run.stdout).toBeGreaterThanOrEqual(4);
+    expect(run.stdout).toMatch(/Azure time \d+ min( \d+ s)? in [\d.]+ s of real time\./);
   }, 120_000);
 
   it('exits non-zero when the deployment does not succeed (a refused spec), and 2 on a missing spec file', async () => {
