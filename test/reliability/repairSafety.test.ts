@@ -165,7 +165,7 @@ describe('repairs', () => {
 
     // A watch started around the app with a crafted input — one look, no spacing, a budget of a
     // million, no minimum healthy (what a holder of the durable system key could send) — still
-    // applies the settings: three looks two seconds apart, and the budget of 1 used up.
+    // applies the settings: three looks the settings' spacing apart, and the budget of 1 used up.
     const crafted = emulator.requestLog.lastSeq;
     const craftedId = 'crafted-watch';
     const input = { resourceGroup: RG, scaleSetName: VMSS, verified: [], actions: [], rounds: 0, confirm: { confirmations: 1, spacingSeconds: 0 }, settleSeconds: 0, maxRepairsPerHour: 1e6, minHealthy: 0, limits: { confirmations: 1, maxRepairsPerHour: 1e6 } };
@@ -174,11 +174,11 @@ describe('repairs', () => {
     const craftedRun = await waitFor('the crafted watch', async () => { const s = await status(craftedId); return ended(s) ? s : undefined; });
     expect(craftedRun.runtimeStatus, JSON.stringify(craftedRun.output)).toBe('Completed');
     const out2 = craftedRun.output as WatchOutput & { limits: unknown };
-    expect(out2.limits).toEqual({ confirmations: 3, spacingSeconds: 2, maxRepairsPerHour: 1, minHealthy: null });
+    expect(out2.limits).toEqual({ confirmations: 3, spacingSeconds: 2 * time.timeScale, maxRepairsPerHour: 1, minHealthy: null });
     expect(out2.actions.filter((a) => a.instanceId === '1').map((a) => `${a.action}:${a.result.split(':')[0] ?? ''}`)).toEqual(['verify:fail', 'verify:fail (look 2 of 3)', 'verify:fail (look 3 of 3)', 'none:repair budget of 1 per hour used up']);
     const history = (await (await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${craftedId}?code=${runner.masterKey}&showHistory=true`)).json()) as { historyEvents: Array<{ EventType: string; Timestamp: string; FireAt?: string }> };
-    // The looks' timers wait the settings' 2 s (then the 2 s settle window before the run ends).
-    expect(timersIn(history.historyEvents).map((t) => t.waitMs)).toEqual([2000, 2000, 2000]);
+    // The looks' timers wait the settings' spacing in Azure time (then the 2 s settle window before the run ends).
+    expect(timersIn(history.historyEvents).map((t) => t.waitMs)).toEqual([2 * time.timeScale * 1000, 2 * time.timeScale * 1000, 2000]);
     expect(repairsSent(crafted)).toEqual([]);
     emulator.faults.add({ instance: { vmss: VMSS, instanceId: '1' }, page: null });
   }, 180_000);
