@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   // A fresh local cloud each time: the emulator keeps no state across runs, so neither does the runner.
   rmSync(dataDir, { recursive: true, force: true });
   say('Starting the local cloud (Azurite, ARM emulator, Functions runner)…');
-  // Azure's durations (core/timingProfile.ts) at one Azure minute per real second.
+  // Azure's durations (core/timingProfile.ts) at the default time scale: one Azure minute in half a real second.
   const time = azureTime();
   const cloud = await startLocalCloud({ dataDir, emulator: time, runner: { log: () => undefined } });
   say(`  Azure time: operations take what they take in Azure, ${time.timeScale}× faster (one Azure minute = ${Math.round(60_000 / time.timeScale)} ms).`);
