@@ -213,14 +213,18 @@ module durableScheduler 'app/durable-task-scheduler.bicep' = if (durableBackend 
 // overridden through app settings (AzureFunctionsJobHost__… overrides the host.json value of the
 // same path), so host.json and the local runner stay as they are. The connection is identity-based:
 // Endpoint + Authentication=ManagedIdentity + the app identity's ClientID, no secret. The bundle:
-// non-.NET apps get the azureManaged provider from extension bundle 4.29.0 on
-// (microsoft/vscode-azurefunctions#4394: preview bundle [4.29.0, 5.0.0)).
+// non-.NET apps get the azureManaged provider from the main extension bundle 4.32.0 on
+// ("Quickstart: Configure a Durable Functions app to use Durable Task Scheduler",
+// learn.microsoft.com/azure/durable-task/scheduler/quickstart-durable-task-scheduler, 2026-05-26:
+// Microsoft.Azure.Functions.ExtensionBundle [4.32.0, 5.0.0); earlier 4.x bundles fail at start-up
+// with "Storage provider type (azureManaged) was not found"). The preview bundle
+// (microsoft/vscode-azurefunctions#4394, [4.29.0, 5.0.0)) was only needed while it was in preview.
 var durableSchedulerSettings = durableBackend == 'durableTaskScheduler' ? {
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableScheduler!.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
-  AzureFunctionsJobHost__extensionBundle__id: 'Microsoft.Azure.Functions.ExtensionBundle.Preview'
-  AzureFunctionsJobHost__extensionBundle__version: '[4.29.0, 5.0.0)'
+  AzureFunctionsJobHost__extensionBundle__id: 'Microsoft.Azure.Functions.ExtensionBundle'
+  AzureFunctionsJobHost__extensionBundle__version: '[4.32.0, 5.0.0)'
 } : {}
 
 module functionApp 'app/functionapp.bicep' = {

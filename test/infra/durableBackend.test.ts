@@ -17,7 +17,9 @@ describe('durable backend', () => {
   it('connects by the app identity (no secret), switches the provider to azureManaged and grants Durable Task Data Contributor on the scheduler', () => {
     expect(main).toMatch(/DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=\$\{durableScheduler!\.outputs\.endpoint\};Authentication=ManagedIdentity;ClientID=\$\{identity\.outputs\.clientId\}'/);
     expect(main).toContain("AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'");
-    expect(main).toContain("AzureFunctionsJobHost__extensionBundle__version: '[4.29.0, 5.0.0)'");
+    // The main bundle carries azureManaged for non-.NET apps from 4.32.0 (Learn quickstart, 2026-05-26).
+    expect(main).toContain("AzureFunctionsJobHost__extensionBundle__id: 'Microsoft.Azure.Functions.ExtensionBundle'\n");
+    expect(main).toContain("AzureFunctionsJobHost__extensionBundle__version: '[4.32.0, 5.0.0)'");
     const module = read('infra', 'app', 'durable-task-scheduler.bicep');
     expect(module).toContain("resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01'");
     expect(module).toContain("'0ad04412-c4d5-4796-b79c-f76d14c8d402'"); // Durable Task Data Contributor
