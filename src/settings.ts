@@ -111,7 +111,7 @@ const settingsSchema = lazySchema((z) => {
       if (value === undefined) return;
       for (const message of rdpSourceProblems(value, { allowFromAnywhere: false })) ctx.addIssue({ code: 'custom', message: message.replace('set rdp.allowFromAnywhere: true to mean it', 'only a deployment spec can allow that (rdp.allowFromAnywhere)') });
     }),
-    /** Page probes in flight for one verification run. */
+    /** Instance page probes in flight in one app process, shared by every verification it runs at once. */
     FRIDAY_PROBE_CONCURRENCY: positiveInt(50),
     FRIDAY_PROBE_TIMEOUT_MS: positiveInt(5000),
     /** Schedule document (JSON) inline, or the name of a blob in the scripts container holding it. */

@@ -63,12 +63,65 @@ export function probeAll(targets: ProbeTarget[], options: { concurrency: number;
 }
 
 /**
+ * Probes in flight in this process, shared by every verification running in it. Ten scale sets
+ * verified at once each ran their own FRIDAY_PROBE_CONCURRENCY probes (500 sockets at once): on a
+ * loaded host a third of them timed out and those instances were judged failed. Waiters are served
+ * in arrival order, so runs that started together share the slots evenly.
+ */
+export class ProbeGate {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private limit: number) {}
+
+  /** Widens or narrows the gate (the setting is read per activity; the gate lives per process). */
+  resize(limit: number): void {
+    this.limit = Math.max(1, limit);
+    this.wake();
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+      this.wake();
+    }
+  }
+
+  private wake(): void {
+    while (this.inFlight < this.limit && this.waiting.length) {
+      this.inFlight++;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const processGates = new Map<string, ProbeGate>();
+/** The process's gate for instance probes (one per name), sized by the latest caller. */
+export function processProbeGate(limit: number, name = 'instances'): ProbeGate {
+  let gate = processGates.get(name);
+  if (!gate) processGates.set(name, (gate = new ProbeGate(limit)));
+  else gate.resize(limit);
+  return gate;
+}
+
+/** A probe that got no HTTP answer is asked again once after this pause, before that counts against the instance. */
+const NO_ANSWER_RETRY_MS = 500;
+
+/**
  * Probes targets as a paged list yields them, so the first pages are probed while later ones are
  * still being read (ARM list pages take far longer than a page probe). At most `concurrency`
- * probes are in flight overall. If listing fails, probing stops and the error is thrown once the
- * probes in flight have settled.
+ * probes are in flight overall — across every call sharing `gate` (default: one gate per call).
+ * A probe that got no HTTP answer (refused, reset, timed out) is tried once more after the sweep:
+ * a dropped connection or a moment of overload is not an instance's failure; one that fails both
+ * times is reported with `attempts: 2`. If listing fails, probing stops and the error is thrown
+ * once the probes in flight have settled.
  */
-export async function probeAsListed(pages: AsyncIterable<ProbeTarget[]>, options: { concurrency: number; timeoutMs: number }): Promise<ProbeResult[]> {
+export async function probeAsListed(pages: AsyncIterable<ProbeTarget[]>, options: { concurrency: number; timeoutMs: number; gate?: ProbeGate; retryPauseMs?: number }): Promise<ProbeResult[]> {
+  const gate = options.gate ?? new ProbeGate(options.concurrency);
+  const probe = (target: ProbeTarget): Promise<ProbeResult> => gate.run(() => probeOnce(target, options.timeoutMs));
   const queue: ProbeTarget[] = [];
   let head = 0;
   let listed = false;
@@ -85,7 +138,7 @@ export async function probeAsListed(pages: AsyncIterable<ProbeTarget[]>, options
     }
   };
   const worker = async (): Promise<void> => {
-    for (let target = await nextTarget(); target; target = await nextTarget()) results.push(await probeOnce(target, options.timeoutMs));
+    for (let target = await nextTarget(); target; target = await nextTarget()) results.push(await probe(target));
   };
   const workers = Array.from({ length: Math.max(1, options.concurrency) }, worker);
   let failure: { error: unknown } | undefined;
@@ -103,5 +156,14 @@ export async function probeAsListed(pages: AsyncIterable<ProbeTarget[]>, options
   }
   await Promise.all(workers);
   if (failure) throw failure.error;
-  return results;
+  const unanswered = results.filter((r) => r.status === null);
+  if (unanswered.length === 0) return results;
+  const urls = new Map(queue.map((t) => [t.instanceId, t.url]));
+  await new Promise((r) => setTimeout(r, options.retryPauseMs ?? NO_ANSWER_RETRY_MS));
+  const again = new Map((await mapWithLimit(unanswered, options.concurrency, (r) => probe({ instanceId: r.instanceId, url: urls.get(r.instanceId) ?? '' }))).map((r) => [r.instanceId, r]));
+  return results.map((r) => {
+    const second = again.get(r.instanceId);
+    if (!second) return r;
+    return second.status === null ? { ...second, attempts: 2 } : second;
+  });
 }

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeAsListed, type ProbeTarget } from '../../src/azure/prober';
+import { probeAsListed, ProbeGate, type ProbeTarget } from '../../src/azure/prober';
 
 let server: Server;
 let origin = '';
@@ -26,8 +26,13 @@ beforeAll(async () => {
       inFlight -= 1;
       res.end(`Running FRIDAY Web Service from host HOST${id} !`);
     };
-    // `held-…` pages answer only when the test releases them; the rest after 5 ms.
+    // `held-…` pages answer only when the test releases them; `drop-once-…` close their first
+    // connection unanswered; `drop-…` every one; the rest answer after 5 ms.
     if (id.startsWith('held-')) releases.push(answer);
+    else if (id.startsWith('drop-once-') ? served.filter((s) => s === id).length === 1 : id.startsWith('drop-')) {
+      inFlight -= 1;
+      req.socket.destroy();
+    }
     else setTimeout(answer, 5);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -90,5 +95,37 @@ describe('probeAsListed', () => {
     const [result] = await probeAsListed(hung(), { concurrency: 3, timeoutMs: 200 });
     expect(result).toMatchObject({ instanceId: 'held-y', status: null, error: 'timed out after 200 ms' });
     releases.splice(0).forEach((release) => release());
+  });
+
+  it('asks again once a page that gave no answer, and reports one that never answers with its attempts', async () => {
+    served.length = 0;
+    async function* pages(): AsyncGenerator<ProbeTarget[]> {
+      yield targets(['drop-once-a', 'drop-b', 'c']);
+    }
+    const results = await probeAsListed(pages(), { concurrency: 3, timeoutMs: 2000, retryPauseMs: 1 });
+    const byId = Object.fromEntries(results.map((r) => [r.instanceId, r]));
+    expect(byId['drop-once-a']).toMatchObject({ status: 200 });
+    expect(byId['drop-once-a']?.attempts).toBeUndefined();
+    expect(byId['drop-b']).toMatchObject({ status: null, error: 'connection closed without an answer', attempts: 2 });
+    expect(byId.c).toMatchObject({ status: 200 });
+    // A page that answered is never asked twice.
+    expect(served.filter((s) => s === 'c')).toHaveLength(1);
+    expect(served.filter((s) => s === 'drop-b')).toHaveLength(2);
+  });
+
+  it('shares one bound between runs that use the same gate (verifications of several scale sets at once)', async () => {
+    maxInFlight = 0;
+    const gate = new ProbeGate(5);
+    const run = (prefix: string) =>
+      probeAsListed(
+        (async function* (): AsyncGenerator<ProbeTarget[]> {
+          yield targets(Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`));
+        })(),
+        { concurrency: 5, timeoutMs: 2000, gate },
+      );
+    const all = await Promise.all(['r1', 'r2', 'r3', 'r4'].map(run));
+    expect(all.flat().filter((r) => r.status === 200)).toHaveLength(120);
+    expect(maxInFlight).toBeLessThanOrEqual(5);
+    expect(maxInFlight).toBeGreaterThan(1);
   });
 });

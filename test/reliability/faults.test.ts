@@ -314,10 +314,10 @@ describe('faults, side by side', () => {
     const done = await waitDone(((await res.json()) as { id: string }).id, 120_000, { orchestrator: 'verifyScaleSet' });
     for (const instanceId of Object.keys(faults)) cloud.emulator.faults.add({ instance: { vmss: 'vmss-probes', instanceId }, page: null });
     const reasons = Object.fromEntries((done.output as Report).instances.map((i) => [i.instanceId, `${i.verdict}: ${i.reason}`]));
-    expect(reasons['0']).toBe('fail: page: timed out after 1500 ms');
+    expect(reasons['0']).toBe('fail: page: timed out after 1500 ms (2 attempts)');
     expect(reasons['1']).toBe('fail: page: HTTP 500');
     expect(reasons['2']).toMatch(/^fail: page: names \S+ instead of FRIDAY000002$/);
-    expect(reasons['3']).toBe('fail: page: connection closed without an answer');
+    expect(reasons['3']).toBe('fail: page: connection closed without an answer (2 attempts)');
     expect(reasons['4']).toMatch(/^pass: /);
   }, 120_000);
 });

@@ -38,6 +38,8 @@ export interface ProbeResult {
   body?: string;
   error?: string;
   elapsedMs: number;
+  /** Probes sent when more than one: one that got no answer is asked again before it counts (prober.ts). */
+  attempts?: number;
 }
 
 export type CheckOutcome = 'pass' | 'fail' | 'skipped';
@@ -101,7 +103,7 @@ export function judgeInstance(facts: InstanceFacts, probe: ProbeResult | undefin
   else checks.dataDisk = 'pass';
 
   if (!probe) fail('page', 'not probed (no private IP)');
-  else if (probe.status === null) fail('page', probe.error ?? 'no answer');
+  else if (probe.status === null) fail('page', `${probe.error ?? 'no answer'}${(probe.attempts ?? 1) > 1 ? ` (${probe.attempts} attempts)` : ''}`);
   else if (probe.status !== 200) fail('page', `HTTP ${probe.status}`);
   else {
     const host = pageNamesHost(probe.body);

@@ -2,7 +2,7 @@ import { createAddressResolver } from '../../azure/addressResolver';
 import { armClientsFor } from '../../azure/armClients';
 import { armStep, type StepOutcome } from '../../azure/armStep';
 import { listInstanceAddressPages, type InstanceAddress } from '../../azure/instanceFacts';
-import { probeAsListed, type ProbeTarget } from '../../azure/prober';
+import { probeAsListed, processProbeGate, type ProbeTarget } from '../../azure/prober';
 import type { ProbeResult } from '../../domain/verification/verdicts';
 import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
@@ -16,8 +16,9 @@ export interface ListedProbes {
 
 /**
  * Lists the instances' addresses from the scale set's paged NIC list and probes each page of them
- * as soon as it is read, with FRIDAY_PROBE_CONCURRENCY probes in flight and a hard timeout per
- * request. One activity, not a list then batches: the first probes overlap the slow ARM paging.
+ * as soon as it is read, with at most FRIDAY_PROBE_CONCURRENCY probes in flight in this process
+ * (shared with other verifications running here) and a hard timeout per request; a probe that got
+ * no answer is asked once more before it counts. One activity, not a list then batches: the first probes overlap the slow ARM paging.
  * `instanceIds`: probe only these (e.g. the new instances after a scale-out).
  */
 export async function probeListedInstances(input: { resourceGroup: string; scaleSetName: string; instanceIds?: string[] }): Promise<StepOutcome<ListedProbes>> {
@@ -36,7 +37,8 @@ export async function probeListedInstances(input: { resourceGroup: string; scale
         yield page.filter((a) => !wanted || wanted.has(a.instanceId)).map((a) => ({ instanceId: a.instanceId, url: `${resolver.origin(a.privateIp)}/` }));
       }
     }
-    const probes = await probeAsListed(targets(), { concurrency: settings.FRIDAY_PROBE_CONCURRENCY, timeoutMs: settings.FRIDAY_PROBE_TIMEOUT_MS });
+    // FRIDAY_PROBE_CONCURRENCY bounds the probes of every verification this process runs together.
+    const probes = await probeAsListed(targets(), { concurrency: settings.FRIDAY_PROBE_CONCURRENCY, timeoutMs: settings.FRIDAY_PROBE_TIMEOUT_MS, gate: processProbeGate(settings.FRIDAY_PROBE_CONCURRENCY) });
     return { addresses, probes };
   });
 }

@@ -32,6 +32,7 @@ describe('judgeInstance', () => {
     ['IIS default page', page('<html>IIS Windows Server</html>'), 'page: unexpected content'],
     ['a timeout', { instanceId: '3', status: null, error: 'timed out after 5000 ms', elapsedMs: 5000 }, 'page: timed out after 5000 ms'],
     ['a reset', { instanceId: '3', status: null, error: 'connection closed without an answer', elapsedMs: 1 }, 'page: connection closed without an answer'],
+    ['no answer to a second probe either', { instanceId: '3', status: null, error: 'timed out after 5000 ms', elapsedMs: 5000, attempts: 2 }, 'page: timed out after 5000 ms (2 attempts)'],
   ])('fails on %s', (_name, probe, reason) => {
     const v = judgeInstance(facts(), probe);
     expect(v.verdict).toBe('fail');
