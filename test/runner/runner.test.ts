@@ -87,6 +87,9 @@ describe('orchestrations through the durable-functions replay code', () => {
     expect(status.output).toEqual(['Hello Seoul', 'Hello Berlin']);
     const listed = (await (await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/?runtimeStatus=Completed&code=${runner.masterKey}`)).json()) as Array<{ instanceId: string }>;
     expect(listed.map((s) => s.instanceId)).toContain(id);
+    // A finished instance's history is read back from the store (the process no longer holds it).
+    const withHistory = (await (await fetch(`${runner.baseUrl}/runtime/webhooks/durabletask/instances/${id}?showHistory=true&code=${runner.masterKey}`)).json()) as { historyEvents: Array<{ EventType: string; Result?: string }> };
+    expect(withHistory.historyEvents.filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result)).toEqual(['"Hello Seoul"', '"Hello Berlin"']);
   });
 
   it('retries a failing activity with backoff until it succeeds', async () => {

@@ -110,7 +110,10 @@ export class DurableEngine {
   resume(): void {
     for (const record of this.store.loadAll()) {
       this.instances.set(record.instanceId, record);
-      if (TERMINAL.includes(record.runtimeStatus)) continue;
+      if (TERMINAL.includes(record.runtimeStatus)) {
+        this.leaveHistoryOnDisk(record);
+        continue;
+      }
       for (const a of record.pending.activities) this.enqueueActivity(record.instanceId, a);
       for (const t of record.pending.timers) this.armTimer(record, t.id, t.fireAt);
       this.kick(record.instanceId);
@@ -226,7 +229,7 @@ export class DurableEngine {
       output: r.output ?? null,
       createdTime: r.createdTime,
       lastUpdatedTime: r.lastUpdatedTime,
-      ...(options.showHistory ? { historyEvents: r.history.map((e) => ({ ...e, EventType: EventType[e.EventType] })) } : {}),
+      ...(options.showHistory ? { historyEvents: (r.historyOnDisk ? this.store.historyOf(r.instanceId) : r.history).map((e) => ({ ...e, EventType: EventType[e.EventType] })) } : {}),
     };
   }
 
@@ -560,6 +563,18 @@ export class DurableEngine {
     this.store.save(r);
   }
 
+  /**
+   * A finished instance keeps its status, input and output in memory and its history only on disk
+   * (read back for `showHistory`): at fleet scale a verification's history holds every instance's
+   * facts and probe results (~0.5 KB each), which the Durable extension keeps in its store (Azure
+   * Storage, the Durable Task Scheduler), never in the app's worker process.
+   */
+  private leaveHistoryOnDisk(r: InstanceRecord): void {
+    r.history = [];
+    r.actionSignatures = [];
+    r.historyOnDisk = true;
+  }
+
   private finish(r: InstanceRecord, status: 'Completed' | 'Failed' | 'Terminated', output: unknown): void {
     r.runtimeStatus = status;
     r.output = output;
@@ -572,6 +587,7 @@ export class DurableEngine {
     r.pending = { activities: [], timers: [], subOrchestrations: [] };
     r.inbox = [];
     this.store.save(r);
+    this.leaveHistoryOnDisk(r);
     if (r.parent) {
       const parent = this.instances.get(r.parent.instanceId);
       if (parent && !TERMINAL.includes(parent.runtimeStatus)) {

@@ -47,6 +47,11 @@ export interface InstanceRecord {
   /** Retry bookkeeping by task id (of the attempt or of the retry timer). */
   retries: Record<string, RetryState>;
   retryTimers: Record<string, RetryState>;
+  /**
+   * Set in memory only, on a finished instance: its history is on disk and not held in the process
+   * (`history` is empty), as the Durable extension keeps histories in its store, not in the worker.
+   */
+  historyOnDisk?: true;
 }
 
 /** Statuses an instance never leaves. */
@@ -84,13 +89,19 @@ export class InstanceStore {
   save(record: InstanceRecord): void {
     const target = this.file(record.instanceId);
     const temp = `${target}.${process.pid}.tmp`;
-    const { history, ...rest } = record;
+    const { history: held, historyOnDisk, ...rest } = record;
+    const history = historyOnDisk ? this.historyOf(record.instanceId) : held;
     const head = JSON.stringify(rest);
     // Same document as JSON.stringify(record), with "history" last.
     writeFileSync(temp, `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"history":${this.historyJson(history)}}`);
     renameSync(temp, target);
     // A finished instance is rarely written again: do not keep a second copy of its history.
     if (TERMINAL.includes(record.runtimeStatus)) for (const event of history) this.eventJson.delete(event);
+  }
+
+  /** The history kept on disk for an instance (empty when there is none). */
+  historyOf(instanceId: string): HistoryEvent[] {
+    return this.load(instanceId)?.history ?? [];
   }
 
   load(instanceId: string): InstanceRecord | undefined {
