@@ -13,11 +13,13 @@ import type * as df from 'durable-functions';
 import { armClientsFor } from '../../azure/armClients';
 import { armReadBudgetFor } from '../../azure/armReadPacer';
 import { describeArmError } from '../../azure/armErrors';
+import type { StepOutcome } from '../../azure/armStep';
 import { mapWithLimit } from '../../azure/boundedMap';
 import { listRecordedScaleSets, listRunSummaries, readRunRecord, readRunVerdicts } from '../../azure/runReports';
 import { armScaleSetReader, readingEachOnce, ScaleSetReadCache, type ScaleSetRef } from '../../azure/scaleSetReads';
-import { changeInstanceId, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
-import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration } from '../../domain/fleet/fleetView';
+import { changeInstanceId, holdsLock, SCHEDULE_EVALUATION_ID, verifyInstanceId } from '../../domain/changeLock';
+import { slimListing, slimVerdicts } from '../../domain/fleet/fleetListing';
+import { buildScaleSetView, describeRunning, verdictsCovering, type FleetScaleSet, type RunningOrchestration, type ScaleSetNow } from '../../domain/fleet/fleetView';
 import { summaryOf, verdictsOf, type RunSummary, type RunVerdicts } from '../../domain/fleet/runRecord';
 import { loadSettings, type AppSettings } from '../../settings';
 import { collectInstanceFactsWith } from '../activities/collectInstanceFacts';
@@ -70,7 +72,7 @@ const VERDICTS_KEPT = 64;
 function recordVerdicts(settings: AppSettings, name: string): Promise<RunVerdicts | null> {
   let kept = verdictsByRecord.get(name);
   if (!kept) {
-    kept = readRunVerdicts(settings, name);
+    kept = readRunVerdicts(settings, name).then((v) => v && slimVerdicts(v));
     kept.catch(() => verdictsByRecord.delete(name));
     verdictsByRecord.set(name, kept);
     if (verdictsByRecord.size > VERDICTS_KEPT) verdictsByRecord.delete(verdictsByRecord.keys().next().value as string);
@@ -95,7 +97,7 @@ async function recentRuns(settings: AppSettings, target: { resourceGroup: string
     listed.map(async ({ name, summary }) => {
       if (summary) return { name, summary };
       const record = await readRunRecord(settings, name);
-      return record ? { name, summary: summaryOf(record), verdicts: verdictsOf(record) } : null;
+      return record ? { name, summary: summaryOf(record), verdicts: slimVerdicts(verdictsOf(record)) } : null;
     }),
   );
   return runs.filter((r) => r !== null);
@@ -128,7 +130,8 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
   // Once a run has finished since the kept listing, the model is read again with it (the schedule
   // view may have been given the kept one).
   const readScaleSetAgain = fleetReads.modelReader(armRead, () => 0);
-  const schedules = await scheduleView({ at: now, client, readScaleSet });
+  const lockHolders = new Map(active.filter((s) => holdsLock(String(s.runtimeStatus))).map((s) => [s.instanceId, { runtimeStatus: String(s.runtimeStatus) }]));
+  const schedules = await scheduleView({ at: now, client, readScaleSet, lockHolders });
   const key = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
   const targets = new Map<string, { resourceGroup: string; name: string }>();
   for (const s of schedules.scaleSets) targets.set(key(s.resourceGroup, s.name), { resourceGroup: s.resourceGroup, name: s.name });
@@ -146,8 +149,13 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
     const listedAt = fleetReads.readAt('facts', ref);
     const newest = runs[0]?.summary.finishedAt;
     if (listedAt !== undefined && newest !== undefined && Date.parse(newest) >= listedAt) stale.add(refKey(ref));
+    // Only what the page shows is kept of a listing (fleetListing.ts), never the whole facts.
+    const listing = async (): Promise<StepOutcome<ScaleSetNow>> => {
+      const outcome = await collectInstanceFactsWith(ref, { readScaleSet: stale.has(refKey(ref)) && !options.fresh ? readScaleSetAgain : readScaleSet });
+      return outcome.ok ? { ok: true, value: slimListing(outcome.value) } : outcome;
+    };
     const facts = await fleetReads
-      .read('facts', ref, maxAge(ref), () => collectInstanceFactsWith(ref, { readScaleSet: stale.has(refKey(ref)) && !options.fresh ? readScaleSetAgain : readScaleSet }), { failed: (f) => !f.ok, keepServing: keepServing(ref) })
+      .read('facts', ref, maxAge(ref), listing, { failed: (f) => !f.ok, keepServing: keepServing(ref) })
       .catch((e: unknown) => ({ ok: false as const, failure: { ...describeArmError(e), step: 'read' } }));
     if (facts.ok) instancesSeen.set(refKey(ref), facts.value.instances.length);
     const read = (name: string): Promise<RunVerdicts | null> => Promise.resolve(runs.find((r) => r.name === name)?.verdicts ?? recordVerdicts(settings, name));
@@ -155,9 +163,7 @@ export async function loadFleet(client: df.DurableClient, now: Date, options: { 
     const ids = lockIds(ref);
     return buildScaleSetView({
       ...target,
-      now: facts.ok
-        ? { ...facts.value, instances: facts.value.instances.map((i) => ({ instanceId: i.instanceId, computerName: i.computerName, zone: i.zone, privateIp: i.privateIp, vmSize: i.vmSize, powerState: i.powerState, provisioningState: i.provisioningState })) }
-        : { error: `${facts.failure.code}: ${facts.failure.message}` },
+      now: facts.ok ? facts.value : { error: `${facts.failure.code}: ${facts.failure.message}` },
       runs: runs.map(({ name, summary }) => ({ summary, reportUrl: `fleet/reports/${name}` })),
       verdicts,
       schedule: schedules.scaleSets.find((s) => key(s.resourceGroup, s.name) === key(target.resourceGroup, target.name)),
@@ -173,9 +179,16 @@ function fleetAnswer(client: df.DurableClient, nowMs: number, fresh: boolean): P
   if (answer && !fresh && nowMs - answer.at <= ANSWER_MS) return answer.data;
   const entry = { at: nowMs, data: loadFleet(client, new Date(nowMs), { fresh }) };
   answer = entry;
-  entry.data.catch(() => {
-    if (answer === entry) answer = undefined; // a failure is not shared beyond the requests already waiting
-  });
+  entry.data.then(
+    // Not kept past its sharing time: at 10 000 instances the answer is ~1 MB of objects the heap
+    // would otherwise hold until the next refresh.
+    () => setTimeout(() => {
+      if (answer === entry) answer = undefined;
+    }, ANSWER_MS).unref(),
+    () => {
+      if (answer === entry) answer = undefined; // a failure is not shared beyond the requests already waiting
+    },
+  );
   return entry.data;
 }
 

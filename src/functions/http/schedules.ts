@@ -26,8 +26,12 @@ export interface ScheduleView {
   lastEvaluation: { instanceId: string; runtimeStatus: string; createdTime: string; output: unknown } | null;
 }
 
-/** The schedule view at an instant (shared with the fleet page). Reads only. */
-export async function scheduleView(options: { at: Date; client: df.DurableClient; readScaleSet?: ScaleSetReader }): Promise<ScheduleView> {
+/**
+ * The schedule view at an instant (shared with the fleet page). Reads only. `lockHolders`: the
+ * orchestrations known to hold locks right now (the fleet page lists them once for every scale
+ * set), instead of one status read per scheduled scale set.
+ */
+export async function scheduleView(options: { at: Date; client: df.DurableClient; readScaleSet?: ScaleSetReader; lockHolders?: Map<string, { runtimeStatus: string }> }): Promise<ScheduleView> {
   const settings = loadSettings();
   const read = await readScheduledScaleSetsWith(null, options);
   let lastEvaluation: ScheduleView['lastEvaluation'] = null;
@@ -41,7 +45,7 @@ export async function scheduleView(options: { at: Date; client: df.DurableClient
   const scaleSets = await Promise.all(
     read.scaleSets.map(async (entry) => {
       const lockId = changeInstanceId({ subscriptionId: settings.AZURE_SUBSCRIPTION_ID, resourceGroup: entry.schedule.resourceGroup, scaleSetName: entry.schedule.name });
-      const running = await runningInstance(options.client, lockId);
+      const running = options.lockHolders ? options.lockHolders.get(lockId) : await runningInstance(options.client, lockId);
       return { ...decideScaleSet(entry, options.at), busy: running ? { instanceId: lockId, runtimeStatus: running.runtimeStatus } : null };
     }),
   );
