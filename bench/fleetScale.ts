@@ -16,9 +16,12 @@
  * Every bound is measured or computed in the same run; nothing here is asserted.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AZURE_LIST_PAGE_LATENCY } from '../local/emulator/core/armLatency';
+import { createAddressResolver } from '../src/azure/addressResolver';
+import { probeAll, type ProbeTarget } from '../src/azure/prober';
 import { COMPUTE_SAMPLE_LIMITS } from '../local/emulator/core/throttling';
 import { testClients } from '../test/support/armTestClients';
 import { buildNetwork, scaleSetBody } from '../test/support/tier';
@@ -32,6 +35,8 @@ export interface FleetBenchCloud {
 
 interface LogEntry {
   seq: number;
+  /** When the emulator sent the answer. */
+  time: string;
   method: string;
   path: string;
   template: string;
@@ -42,7 +47,7 @@ interface LogEntry {
 interface VerifyStatus {
   runtimeStatus: string;
   createdTime: string;
-  output: { totals: { passed: number; instances: number }; timingsMs: { total: number; frontEnd: number } } | null;
+  output: { totals: { passed: number; instances: number }; instances?: Array<{ verdict: string; reason: string }>; timingsMs: { total: number; frontEnd: number } } | null;
 }
 
 const PAGE_SIZE = 100;
@@ -185,14 +190,23 @@ export async function buildFleet(cloud: FleetBenchCloud, options: { existing: Ar
   const clients = testClients(cloud.emulator);
   const scaleSets = [...options.existing];
   const wanted = Array.from({ length: Math.max(0, options.count - scaleSets.length) }, (_, i) => ({ rg: `rg-bench-fleet-${i + 1}`, name: 'vmss-bench' }));
-  // Three at a time: each create runs 1000 setup scripts in the emulator.
-  for (let i = 0; i < wanted.length; i += 3) {
-    await Promise.all(
-      wanted.slice(i, i + 3).map(async ({ rg, name }) => {
-        const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: cloud.emulator.subscriptionId, subnetPrefix: '10.0.0.0/20' });
-        await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.n, scriptUrl: options.scriptUrl, overprovision: false, zones: ['1', '2', '3'] }));
-      }),
-    );
+  // One at a time: each create runs 1000 setup scripts in the emulator, each downloading the script
+  // from Azurite; 3000 downloads at once failed with 'fetch failed' on a loaded 2-core box, and
+  // 1000 sometimes do. A write of a Failed scale set runs its failed extensions again (as in
+  // Azure), so such a create is simply written again.
+  for (const { rg, name } of wanted) {
+    const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: cloud.emulator.subscriptionId, subnetPrefix: '10.0.0.0/20' });
+    const body = scaleSetBody(net, { resourceGroup: rg, scaleSetName: name, capacity: options.n, scriptUrl: options.scriptUrl, overprovision: false, zones: ['1', '2', '3'] });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, body);
+        break;
+      } catch (error) {
+        if (attempt >= 4 || !/Failed to download all specified files/.test(String(error))) throw error;
+        console.log(`${rg}/${name}: setup script downloads failed under load (${attempt}); writing the scale set again`);
+        await waitForFreePorts();
+      }
+    }
   }
   scaleSets.push(...wanted);
   return { scaleSets, instancesPerScaleSet: options.n };
@@ -211,12 +225,64 @@ export interface FleetFigures {
   armCalls: number;
   armCallsBound: number;
   passed: number;
+  /** Why instances failed, counted (digits blanked so alike reasons count together): on a loaded box, probes that got no answer. */
+  failureReasons: Record<string, number>;
   /** ms each scale set's verification took (facts ∥ probes), in start order: they interleave. */
   perScaleSetMs: number[];
+  /**
+   * This machine's floor: every instance page of the fleet probed from one loop at the app's
+   * process-wide probe concurrency, no ARM, no orchestration (ms) — on a 2-core box that also runs
+   * the 10 000 emulated instances, the probes alone can take longer than the paging.
+   */
+  probeFloorMs: number;
+  /** Verification time / that floor. */
+  floorRatio: number;
+  /**
+   * From the first start to the last ARM list page the verifications read (ms): the app's pacing
+   * of its reads against the budget, apart from the probes, which on this box outlast the paging.
+   */
+  armListsDoneMs: number;
+  /** armListsDoneMs / budgetBoundMs. */
+  armListsRatio: number;
+}
+
+/** Every instance page of the fleet, listed from ARM (the scale sets side by side). */
+async function fleetProbeTargets(cloud: FleetBenchCloud, fleet: FleetTargets): Promise<ProbeTarget[]> {
+  const clients = testClients(cloud.emulator);
+  const resolver = await createAddressResolver(`${cloud.emulator.adminUrl}/address-map`);
+  const perSet = await Promise.all(
+    fleet.scaleSets.map(async ({ rg, name }) => {
+      const targets: ProbeTarget[] = [];
+      for await (const nic of clients.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, name)) {
+        targets.push({ instanceId: `${rg}/${targets.length}`, url: `${resolver.origin(nic.ipConfigurations?.[0]?.privateIPAddress ?? '')}/` });
+      }
+      return targets;
+    }),
+  );
+  return perSet.flat();
+}
+
+function countReasons(statuses: VerifyStatus[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of statuses) {
+    for (const i of s.output?.instances ?? []) {
+      if (i.verdict !== 'fail') continue;
+      const reason = i.reason.replace(/\d+/g, 'N').replace(/host \S+/g, 'host H');
+      counts[reason] = (counts[reason] ?? 0) + 1;
+    }
+  }
+  return counts;
 }
 
 /** Verifies every scale set of the fleet at once, with a fresh Compute budget. */
-export async function measureFleet(cloud: FleetBenchCloud, fleet: FleetTargets): Promise<FleetFigures> {
+export async function measureFleet(cloud: FleetBenchCloud, fleet: FleetTargets, options: { probeConcurrency: number; probeTimeoutMs: number }): Promise<FleetFigures> {
+  // The floor first, on the same box state the verifications then meet (its sockets' TIME_WAIT is waited out).
+  const targets = await fleetProbeTargets(cloud, fleet);
+  await waitForFreePorts();
+  const floorStart = performance.now();
+  const floorResults = await probeAll(targets, { concurrency: options.probeConcurrency, timeoutMs: options.probeTimeoutMs });
+  const probeFloorMs = Math.round(performance.now() - floorStart);
+  console.log(`fleet probe floor: ${targets.length} pages at ${options.probeConcurrency} in flight from one loop: ${probeFloorMs} ms (${floorResults.filter((r) => r.status !== 200).length} without an answer; load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   await waitForFreePorts();
   await useAzureListLatency(cloud);
   await admin(cloud, '/reset', { method: 'POST' });
@@ -239,6 +305,8 @@ export async function measureFleet(cloud: FleetBenchCloud, fleet: FleetTargets):
   const perSetBounds = fleet.scaleSets.map((s) => pagingBound(entries.filter((e) => e.path.toLowerCase().includes(`/resourcegroups/${s.rg.toLowerCase()}/`)), s.name).boundMs);
   const measuredPaging = Math.round(Math.max(...perSetBounds, 0));
   const budgetBoundMs = Math.max(measuredPaging, policyBoundMs);
+  const listPages = entries.filter((e) => e.method === 'GET' && (VM_LIST.test(e.template) || NIC_LIST.test(e.template)));
+  const armListsDoneMs = Math.max(...listPages.map((e) => Date.parse(e.time))) - Math.min(...starts);
   return {
     scaleSets: fleet.scaleSets.length,
     instancesPerScaleSet: fleet.instancesPerScaleSet,
@@ -251,7 +319,12 @@ export async function measureFleet(cloud: FleetBenchCloud, fleet: FleetTargets):
     armCalls: entries.length,
     armCallsBound,
     passed: statuses.reduce((a, s) => a + (s.output?.totals.passed ?? 0), 0),
+    failureReasons: countReasons(statuses),
     perScaleSetMs: statuses.map((s) => (s.output?.timingsMs.total ?? NaN) - (s.output?.timingsMs.frontEnd ?? 0)),
+    probeFloorMs,
+    floorRatio: verifyMs / probeFloorMs,
+    armListsDoneMs,
+    armListsRatio: armListsDoneMs / budgetBoundMs,
   };
 }
 
@@ -338,7 +411,7 @@ export interface FleetData10kFigures {
   uncachedMs: number;
 }
 
-export async function measureFleetData(cloud: FleetBenchCloud, instances: number): Promise<FleetData10kFigures> {
+export async function measureFleetData(cloud: FleetBenchCloud, instances: number, options: { aroundCachedRuns?: <T>(work: () => Promise<T>) => Promise<T> } = {}): Promise<FleetData10kFigures> {
   const get = async (query: string): Promise<number> => {
     const t0 = performance.now();
     const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data${query}`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
@@ -351,9 +424,12 @@ export async function measureFleetData(cloud: FleetBenchCloud, instances: number
   };
   const uncachedMs = await get('?fresh=1');
   const runsMs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    await new Promise((r) => setTimeout(r, 3100)); // past the shared answer's 3 s, within the listings' minute
-    runsMs.push(await get(''));
-  }
+  const cachedRuns = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 3100)); // past the shared answer's 3 s, within the listings' minute
+      runsMs.push(await get(''));
+    }
+  };
+  await (options.aroundCachedRuns ? options.aroundCachedRuns(cachedRuns) : cachedRuns());
   return { instances, ms: median(runsMs), runsMs, uncachedMs };
 }

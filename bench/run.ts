@@ -243,6 +243,23 @@ async function measureEventToVerdict(cloud: BenchCloud): Promise<{ readinessMs: 
   return { readinessMs, eventToVerdictMs, eventToVerdictOverheadMs: eventToVerdictMs };
 }
 
+/** Runs `work` under the inspector's CPU profiler when `file` is given, and writes the profile there. */
+async function withCpuProfile<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function startBenchCloud(dataDir: string): Promise<BenchCloud> {
   const [azurite, emulator] = await Promise.all([
     startAzurite({ dataDir: path.join(dataDir, 'azurite') }),
@@ -286,8 +303,16 @@ function describeFloorCpu(c: VerifyFigures['floorCpu']): string {
   return `prober ${c.appMsPerSweep} + instances ${c.instancesMsPerSweep} ms per sweep, ${c.usPerProbe} µs per probe, ${Math.round((c.loadOverBound ?? 0) * 100)} % of ${c.cores} cores over the bound`;
 }
 
+/**
+ * Diagnostics: `BENCH_PHASES=fleet` runs only the fleet-scale phases (and `BENCH_SKIP_STEADY=1`
+ * skips the ~13-minute steady-state watch); such a partial run writes bench/results/partial.json,
+ * never latest.json, whose figures all come from one full run.
+ */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'verify,fleet').split(','));
+const SKIP_STEADY = process.env.BENCH_SKIP_STEADY === '1';
+
 async function main(): Promise<void> {
-  const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
+  const sizes = PHASES.has('verify') ? (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number) : [];
   const cloud = await startBenchCloud(mkdtempSync(path.join(tmpdir(), 'friday-bench-')));
   const perN: VerifyFigures[] = [];
   try {
@@ -318,29 +343,34 @@ async function main(): Promise<void> {
     // passed. (Spent, the budget makes a run fail clearly after its retries — the reliability
     // suite covers that — instead of measuring anything.)
     await admin(cloud, '/reset', { method: 'POST' });
-    // The fleet page's data with the largest scale set and its recorded runs (every verification
-    // above left one): median of 5 uncached refreshes.
-    const fleetRefreshes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data?fresh=1`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
-      if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
-      await res.arrayBuffer();
-      fleetRefreshes.push(Math.round(performance.now() - t0));
+    let fleetDataMs: number | undefined;
+    let events: Awaited<ReturnType<typeof measureEventToVerdict>> | undefined;
+    let cold: ReturnType<typeof measureColdStart> | undefined;
+    if (PHASES.has('verify')) {
+      // The fleet page's data with the largest scale set and its recorded runs (every verification
+      // above left one): median of 5 uncached refreshes.
+      const fleetRefreshes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${cloud.runner.baseUrl}/api/fleet/data?fresh=1`, { headers: { 'x-friday-viewer-key': cloud.viewerKey } });
+        if (!res.ok) throw new Error(`fleet data: HTTP ${res.status}`);
+        await res.arrayBuffer();
+        fleetRefreshes.push(Math.round(performance.now() - t0));
+      }
+      fleetDataMs = median(fleetRefreshes);
+      console.log(`fleet data refresh (${sizes.length} scale sets, largest ${perN[perN.length - 1]?.n ?? 0} instances): ${fleetDataMs} ms (runs ${fleetRefreshes.join(', ')})`);
+      events = await measureEventToVerdict(cloud);
+      console.log(`event → verdict: ${events.eventToVerdictMs} ms after the event (instance readiness ${events.readinessMs} ms before it)`);
+      cold = measureColdStart({ repoRoot: REPO, runs: 5 });
+      console.log(`cold start: app ${cold.app.importMs.toFixed(1)} ms vs hello-world ${cold.helloWorld.importMs.toFixed(1)} ms = ${cold.coldStartRatio.toFixed(2)} (memory ${cold.memoryRatio.toFixed(2)})`);
     }
-    const fleetDataMs = median(fleetRefreshes);
-    console.log(`fleet data refresh (${sizes.length} scale sets, largest ${perN[perN.length - 1]?.n ?? 0} instances): ${fleetDataMs} ms (runs ${fleetRefreshes.join(', ')})`);
-    const events = await measureEventToVerdict(cloud);
-    console.log(`event → verdict: ${events.eventToVerdictMs} ms after the event (instance readiness ${events.readinessMs} ms before it)`);
-    const cold = measureColdStart({ repoRoot: REPO, runs: 5 });
-    console.log(`cold start: app ${cold.app.importMs.toFixed(1)} ms vs hello-world ${cold.helloWorld.importMs.toFixed(1)} ms = ${cold.coldStartRatio.toFixed(2)} (memory ${cold.memoryRatio.toFixed(2)})`);
     const largest = perN[perN.length - 1];
     const cores = cpus().length;
 
     // 7. Fleet scale, with ARM's list pages taking Azure's latency.
     const big = { rg: `rg-bench-${largest?.n ?? 0}`, name: 'vmss-bench' };
-    const pagedLatency = await measurePagedLatency(cloud, { ...big, n: largest?.n ?? 0, runs: VERIFY_RUNS, warmups: 1 });
-    console.log(`paged latency N=${pagedLatency.n}: verify ${pagedLatency.verifyMs} ms (runs ${pagedLatency.verifyRunsMs.join(', ')}) / paging bound ${pagedLatency.pagingBoundMs} ms = ${pagedLatency.pagingRatio.toFixed(2)} (pages ${pagedLatency.pageLatencyMs} ± ${pagedLatency.pageJitterMs} ms, measured mean ${pagedLatency.measuredPageMs} ms; 429 on wire ${pagedLatency.throttled429OnWire}; ${cores} cores)`);
+    const pagedLatency = largest ? await measurePagedLatency(cloud, { ...big, n: largest.n, runs: VERIFY_RUNS, warmups: 1 }) : undefined;
+    if (pagedLatency) console.log(`paged latency N=${pagedLatency.n}: verify ${pagedLatency.verifyMs} ms (runs ${pagedLatency.verifyRunsMs.join(', ')}) / paging bound ${pagedLatency.pagingBoundMs} ms = ${pagedLatency.pagingRatio.toFixed(2)} (pages ${pagedLatency.pageLatencyMs} ± ${pagedLatency.pageJitterMs} ms, measured mean ${pagedLatency.measuredPageMs} ms; 429 on wire ${pagedLatency.throttled429OnWire}; ${cores} cores)`);
     const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'bench', name: 'setup-friday-fleet.ps1' });
     const fleetTargets = await buildFleet(cloud, { existing: FLEET_INSTANCES === largest?.n ? [big] : [], count: FLEET_SCALE_SETS, n: FLEET_INSTANCES, scriptUrl });
     // The schedule timer has every fleet scale set to evaluate (each wants what it has: no change).
@@ -348,21 +378,23 @@ async function main(): Promise<void> {
     const put = await fetch(`${cloud.runner.baseUrl}/api/schedules`, { method: 'PUT', headers: { 'x-functions-key': cloud.runner.functionKey }, body: JSON.stringify(schedulesDoc) });
     if (!put.ok) throw new Error(`schedules: HTTP ${put.status} ${await put.text()}`);
     const heapBefore = heapAfterGc();
-    const fleet = await measureFleet(cloud, fleetTargets);
+    const fleet = await measureFleet(cloud, fleetTargets, { probeConcurrency: PROBE_CONCURRENCY, probeTimeoutMs: 5000 });
     console.log(
       `fleet ${fleet.scaleSets} × ${fleet.instancesPerScaleSet} at once: verify ${fleet.verifyMs} ms / budget bound ${fleet.budgetBoundMs} ms = ${fleet.budgetRatio.toFixed(2)} (paging ${fleet.budget.pagingBoundMs} ms; ${fleet.budget.listCalls} ${fleet.budget.policy} calls on ${fleet.budget.limit} per ${fleet.budget.windowSec} s → ${fleet.budget.policyBoundMs} ms)   ` +
-        `ARM calls ${fleet.armCalls} / ${fleet.armCallsBound} = ${fleet.armCallsRatio.toFixed(2)}   429 on wire ${fleet.throttled429OnWire}   passed ${fleet.passed}/${fleet.scaleSets * fleet.instancesPerScaleSet}   per scale set ${fleet.perScaleSetMs.join(', ')} ms   (${cores} cores)`,
+        `ARM calls ${fleet.armCalls} / ${fleet.armCallsBound} = ${fleet.armCallsRatio.toFixed(2)}   429 on wire ${fleet.throttled429OnWire}   passed ${fleet.passed}/${fleet.scaleSets * fleet.instancesPerScaleSet} (failures: ${JSON.stringify(fleet.failureReasons)})   per scale set ${fleet.perScaleSetMs.join(', ')} ms   ARM lists done at ${fleet.armListsDoneMs} ms (×${fleet.armListsRatio.toFixed(2)} the bound)   probes alone here ${fleet.probeFloorMs} ms (×${fleet.floorRatio.toFixed(2)})   (${cores} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
     );
+    const heapAfterVerify = heapAfterGc();
     // Every scale set the page shows (the fleet and the earlier phases' ones) is re-listed once per window.
     const shownPages = fleet.scaleSets * Math.ceil(FLEET_INSTANCES / PAGE_SIZE) + perN.filter((f) => f.n !== FLEET_INSTANCES).length + 1;
-    const steadyState = await measureSteadyState(cloud, { tabs: STEADY_TABS, windowSec: STEADY_WINDOW_SEC ?? steadyWindowSec(shownPages), scaleSets: fleet.scaleSets, instancesPerScaleSet: fleet.instancesPerScaleSet });
-    console.log(`steady state: ${steadyState.tabs} tabs ${steadyState.armReadsPerHour} ARM reads/h vs 1 tab ${steadyState.oneTabArmReadsPerHour}/h (windows of ${steadyState.windowSec} s; ${steadyState.readsPerTimerTick} reads per timer tick, 12 an hour; ceiling of one full listing per scale set per minute: ${steadyState.fullListingPerMinuteReadsPerHour}/h)`);
-    const fleetData10k = await measureFleetData(cloud, fleet.scaleSets * fleet.instancesPerScaleSet);
+    const steadyState = SKIP_STEADY ? undefined : await measureSteadyState(cloud, { tabs: STEADY_TABS, windowSec: STEADY_WINDOW_SEC ?? steadyWindowSec(shownPages), scaleSets: fleet.scaleSets, instancesPerScaleSet: fleet.instancesPerScaleSet });
+    if (steadyState) console.log(`steady state: ${steadyState.tabs} tabs ${steadyState.armReadsPerHour} ARM reads/h vs 1 tab ${steadyState.oneTabArmReadsPerHour}/h (windows of ${steadyState.windowSec} s; ${steadyState.readsPerTimerTick} reads per timer tick, 12 an hour; ceiling of one full listing per scale set per minute: ${steadyState.fullListingPerMinuteReadsPerHour}/h)`);
+    // BENCH_PROFILE_FLEET_DATA=file.cpuprofile: a CPU profile of this process (the runner and the app) over the measured refreshes.
+    const fleetData10k = await measureFleetData(cloud, fleet.scaleSets * fleet.instancesPerScaleSet, { aroundCachedRuns: (work) => withCpuProfile(process.env.BENCH_PROFILE_FLEET_DATA, work) });
     console.log(`fleet data at ${fleetData10k.instances} instances: ${fleetData10k.ms} ms (runs ${fleetData10k.runsMs.join(', ')}; every listing read from ARM: ${fleetData10k.uncachedMs} ms; ${cores} cores)`);
     const heapAfter = heapAfterGc();
     const addedInstances = fleetTargets.scaleSets.length * FLEET_INSTANCES - (FLEET_INSTANCES === largest?.n ? FLEET_INSTANCES : 0);
     const heapBytesPerInstance = Math.round((heapAfter - heapBefore) / Math.max(1, addedInstances));
-    console.log(`runner heap: ${Math.round(heapBefore / 2 ** 20)} → ${Math.round(heapAfter / 2 ** 20)} MiB over the fleet phases = ${heapBytesPerInstance} B per instance added (${addedInstances})`);
+    console.log(`runner heap: ${Math.round(heapBefore / 2 ** 20)} → ${Math.round(heapAfterVerify / 2 ** 20)} (after the fleet's verifications) → ${Math.round(heapAfter / 2 ** 20)} MiB over the fleet phases = ${heapBytesPerInstance} B per instance added (${addedInstances})`);
     const result = {
       measuredAt: new Date().toISOString(),
       machine: { cores, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
@@ -373,8 +405,8 @@ async function main(): Promise<void> {
       probeFloorMs: largest?.probeFloorMs,
       floorRatio: largest?.floorRatio,
       historyEvents: largest?.historyEvents,
-      eventToVerdictOverheadMs: events.eventToVerdictOverheadMs,
-      coldStartRatio: cold.coldStartRatio,
+      eventToVerdictOverheadMs: events?.eventToVerdictOverheadMs,
+      coldStartRatio: cold?.coldStartRatio,
       throttled429: largest?.throttled429ReachingOrchestration,
       throttled429OnWire: largest?.throttled429OnWire,
       fleetDataMs,
@@ -388,9 +420,11 @@ async function main(): Promise<void> {
       fleetData10k,
       heapBytesPerInstance,
     };
+    const complete = PHASES.has('verify') && PHASES.has('fleet') && !SKIP_STEADY;
+    const file = complete ? 'latest.json' : 'partial.json';
     mkdirSync(path.join(REPO, 'bench', 'results'), { recursive: true });
-    writeFileSync(path.join(REPO, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-    console.log('written bench/results/latest.json');
+    writeFileSync(path.join(REPO, 'bench', 'results', file), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`written bench/results/${file}`);
   } finally {
     await cloud.close();
   }
