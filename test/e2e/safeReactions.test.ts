@@ -223,7 +223,11 @@ describe('safe reactions on Azure timing', () => {
     const firstDrain = log.findIndex((e) => e.method === 'PUT' && /virtualMachines\/\{instanceId\}$/.test(e.template));
     if (firstDelete >= 0) expect(firstDrain).toBeGreaterThanOrEqual(0);
     if (firstDelete >= 0) expect(firstDrain).toBeLessThan(firstDelete);
-    expect(instanceActions.filter((e) => e.status >= 400)).toEqual([]);
+    // No action named an instance that was not active (400). An action sent while the autoscale's
+    // scale-out ran is refused by Azure with 409 Conflict: the resize waits it out and sends it
+    // again, so every refusal is that one and the last action went through.
+    expect(instanceActions.filter((e) => e.status >= 400 && !(e.status === 409 && e.errorCode === 'Conflict'))).toEqual([]);
+    expect(instanceActions.at(-1)?.status).toBe(202);
     expect(instanceActions.length).toBeGreaterThan(0);
 
     // Every instance there now was verified as passing once it was ready, by some run.

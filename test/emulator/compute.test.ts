@@ -325,6 +325,47 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
       expect(after.sort()).toEqual([...ids].sort());
     });
 
+    it('answers 409 Conflict to a write while another operation on the scale set is in progress (PATCH, PUT, instance action, extension), changes nothing, and takes the write once it ended; autoscale waits its turn', async () => {
+      const { rg, name, body } = await createTier({ capacity: 2 });
+      const ids: string[] = [];
+      for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) ids.push(vm.instanceId ?? '');
+      const [first = '', second = ''] = ids;
+      const timing = async (change: Record<string, number>): Promise<void> => {
+        const res = await fetch(`${emulator.adminUrl}/timing`, { method: 'POST', body: JSON.stringify(change) });
+        expect(res.status).toBe(200);
+      };
+      await timing({ instanceProvisionMs: 1500 });
+      try {
+        const reimage = await clients.compute.virtualMachineScaleSets.beginReimage(rg, name, { vmScaleSetReimageInput: { instanceIds: [first] } });
+        const refused = [
+          () => clients.compute.virtualMachineScaleSets.update(rg, name, { sku: { capacity: 3 } }),
+          () => clients.compute.virtualMachineScaleSets.createOrUpdate(rg, name, { ...body, sku: { ...body.sku, capacity: 3 } }),
+          () => clients.compute.virtualMachineScaleSets.updateInstances(rg, name, { instanceIds: [second] }),
+          () => clients.compute.virtualMachineScaleSets.reimage(rg, name, { vmScaleSetReimageInput: { instanceIds: [second] } }),
+          () => clients.compute.virtualMachineScaleSetExtensions.createOrUpdate(rg, name, 'other', { publisher: 'Microsoft.Compute', type: 'BGInfo', typeHandlerVersion: '2.1' }),
+        ];
+        for (const call of refused) {
+          const error = await Promise.resolve(call()).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(RestError);
+          expect((error as RestError).statusCode).toBe(409);
+          expect((error as RestError).code).toBe('Conflict');
+          expect((error as RestError).message).toMatch(/^The request failed due to conflict with a concurrent request\./);
+        }
+        // Autoscale acting meanwhile waits for the reimage, then scales.
+        const autoscale = fetch(`${emulator.adminUrl}/autoscale`, { method: 'POST', body: JSON.stringify({ resourceGroup: rg, scaleSet: name, delta: 1 }) });
+        const during = await clients.compute.virtualMachineScaleSets.get(rg, name);
+        expect(during.sku?.capacity).toBe(2);
+        expect(during.virtualMachineProfile?.extensionProfile?.extensions?.map((e) => e.name)).not.toContain('other');
+        await reimage.pollUntilDone();
+        expect(((await (await autoscale).json()) as { oldCapacity: number; newCapacity: number })).toMatchObject({ oldCapacity: 2, newCapacity: 3 });
+      } finally {
+        await timing({ instanceProvisionMs: 0 });
+      }
+      // Once nothing runs, the same write is taken.
+      await clients.compute.virtualMachineScaleSets.update(rg, name, { sku: { capacity: 2 } });
+      expect((await clients.compute.virtualMachineScaleSets.get(rg, name)).sku?.capacity).toBe(2);
+    });
+
     it('names instances prefix + six upper-case base-36 characters, and every Compute answer carries x-ms-ratelimit-remaining-resource', async () => {
       const { rg, name } = await createTier({ capacity: 2 });
       for await (const vm of clients.compute.virtualMachineScaleSetVMs.list(rg, name)) {

@@ -48,6 +48,12 @@ export interface ComputeOperation {
   durationMs?: number;
   /** Called when it ends Failed. */
   onFailure?: (error: { code: string; message: string }) => void;
+  /**
+   * The operation holds the scale set from the request until it ends, and a write meanwhile gets
+   * 409 Conflict (engine.refuseConcurrentWrite; the handler checks before changing anything): what
+   * it is, for the record.
+   */
+  exclusive?: string;
 }
 
 /** The shared helpers the compute route files are built from. */
@@ -142,6 +148,8 @@ export function computeRoutesFor(ctx: ProviderContext, engine: ScaleSetEngine): 
       }
       operation.then?.();
     };
+    const work = operation.queued ? () => engine.enqueue(state, body) : body;
+    const held = operation.exclusive !== undefined ? engine.exclusive(state, operation.exclusive, { work, ...(operation.onFailure ? { onFailure: operation.onFailure } : {}) }) : undefined;
     return ctx.lro.begin({
       method: req.method,
       provider: 'Microsoft.Compute',
@@ -149,8 +157,8 @@ export function computeRoutesFor(ctx: ProviderContext, engine: ScaleSetEngine): 
       subscriptionId: req.subscriptionId,
       template: operation.template,
       ...(operation.durationMs !== undefined ? { durationMs: operation.durationMs } : {}),
-      work: operation.queued ? () => engine.enqueue(state, body) : body,
-      ...(operation.onFailure ? { onFailure: operation.onFailure } : {}),
+      work: held?.work ?? work,
+      ...(held ? { onFailure: held.onFailure } : operation.onFailure ? { onFailure: operation.onFailure } : {}),
     });
   };
 

@@ -40,10 +40,12 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
       computePolicies: name === 'delete' ? DELETE : PUT,
       handler: (req) => {
         const state = mustGet(req);
+        engine.refuseConcurrentWrite(state);
         const targets = instanceIdsFrom(req, state, requiredIds);
         const headers = beginComputeOperation(req, state, {
           template,
           queued: true,
+          exclusive: `${name} of instance(s) ${targets.map((t) => t.instanceId).join(', ')}`,
           // reimage / manual upgrade end Failed when an extension they ran failed on their targets.
           extensionsOn: targets,
           run: () => run(state, targets),
@@ -101,10 +103,11 @@ export function registerScaleSetActionRoutes(c: ComputeRoutes): void {
       computePolicies: PUT,
       handler: (req) => {
         const state = mustGet(req);
+        engine.refuseConcurrentWrite(state);
         if (engine.mode(state) !== 'Rolling' && kind === 'osRollingUpgrade') {
           throw ArmError.conflict('OperationNotAllowed', 'OS rolling upgrades need the Rolling upgrade policy or automatic OS upgrades.');
         }
-        const headers = beginComputeOperation(req, state, { template, queued: true, run: () => engine.rollingUpgrade(state) });
+        const headers = beginComputeOperation(req, state, { template, queued: true, exclusive: kind, run: () => engine.rollingUpgrade(state) });
         return { status: 202, headers };
       },
     });

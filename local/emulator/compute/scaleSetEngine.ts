@@ -102,9 +102,20 @@ export interface ScaleSetState {
   instances: Map<string, InstanceState>;
   nextInstanceId: number;
   rolling?: RollingUpgradeState;
-  /** Serialises capacity/model work on the scale set, as ARM does with conflicting operations. */
+  /** Serialises capacity/model work on the scale set (VM-level actions still queue on it). */
   queue: Promise<void>;
+  /** The scale-set operation in progress, if any: another write meanwhile gets 409 Conflict (ScaleSetEngine.refuseConcurrentWrite). */
+  operation?: { name: string; since: string };
 }
+
+/**
+ * Azure Compute's answer to a write on a scale set while another of its operations is in progress
+ * (body as ARM sends it, quoted in microsoft/onefuzz#2124; the same text is
+ * `ConcurrentRequestConflictMessage` in kubernetes-sigs/cloud-provider-azure `pkg/consts/consts.go`,
+ * which retries it after 5 s — kubernetes-sigs/cloud-provider-azure#2386 — and onefuzz's
+ * `vmss.py` meets it on scale-set create/update and VMSS VM writes).
+ */
+export const CONCURRENT_REQUEST_CONFLICT = 'The request failed due to conflict with a concurrent request. To resolve it, please refer to https://aka.ms/activitylog to get more details on the conflicting requests.';
 
 const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
 const sleepFor = (ctx: ProviderContext, ms: number): Promise<void> => (ms > 0 ? ctx.clock.sleep(ms) : Promise.resolve());
@@ -244,6 +255,42 @@ export class ScaleSetEngine implements InstanceDirectory {
 
   get(id: string): ScaleSetState | undefined {
     return this.scaleSets.get(this.key(id));
+  }
+
+  /**
+   * A write (PUT/PATCH of an existing scale set, an instance action, an extension write, a rolling
+   * upgrade start) while another scale-set operation is in progress: 409 `Conflict`, nothing
+   * changed — Azure does not queue it (CONCURRENT_REQUEST_CONFLICT for the sources). The caller
+   * must wait and send it again. Checked before the handler changes anything.
+   */
+  refuseConcurrentWrite(state: ScaleSetState): void {
+    if (state.operation) throw new ArmError(409, 'Conflict', CONCURRENT_REQUEST_CONFLICT);
+  }
+
+  /**
+   * Marks `name` in progress on the scale set from now (the request) until its long-running
+   * operation ends, succeeded or failed: returns the `work` and `onFailure` to hand to lro.begin.
+   */
+  exclusive(state: ScaleSetState, name: string, op: { work: () => Promise<void>; onFailure?: (error: { code: string; message: string }) => void }): { work: () => Promise<void>; onFailure: (error: { code: string; message: string }) => void } {
+    const mark = { name, since: this.ctx.clock.now().toISOString() };
+    state.operation = mark;
+    const release = (): void => {
+      if (state.operation === mark) state.operation = undefined;
+    };
+    return {
+      work: async () => {
+        try {
+          await op.work();
+        } finally {
+          release();
+        }
+      },
+      // An injected LRO failure ends the operation before `work` runs.
+      onFailure: (error) => {
+        release();
+        op.onFailure?.(error);
+      },
+    };
   }
 
   /** Runs `work` after everything queued on this scale set. */

@@ -16,6 +16,7 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
     computePolicies: PUT,
     handler: (req) => {
       const state = mustGet(req);
+      engine.refuseConcurrentWrite(state);
       const body = req.body as { properties?: ExtensionModel['properties'] } | undefined;
       if (!body?.properties?.publisher || !body.properties.type || !body.properties.typeHandlerVersion) {
         throw ArmError.invalidParameter('An extension needs publisher, type and typeHandlerVersion.', 'properties');
@@ -38,6 +39,7 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
         // Compute takes the model write before any instance acts (timing.modelWriteMs).
         durationMs: ctx.timing.modelWriteMs ?? 0,
         queued: true,
+        exclusive: `PUT extension ${name}`,
         run: async () => {
           if (modelChanged) await engine.applyModelChange(state);
         },
@@ -86,13 +88,14 @@ export function registerScaleSetExtensionRoutes(c: ComputeRoutes): void {
       const state = mustGet(req);
       const name = lower(req.params.vmssExtensionName);
       if (!extensionsOf(state.doc).some((e) => lower(e.name) === name)) return { status: 204 };
+      engine.refuseConcurrentWrite(state);
       const next = structuredClone(state.doc);
       const profile = (next.properties.virtualMachineProfile ?? {});
       const extensionProfile = (profile.extensionProfile ?? {}) as { extensions?: ExtensionModel[] };
       profile.extensionProfile = { ...extensionProfile, extensions: (extensionProfile.extensions ?? []).filter((e) => lower(e.name) !== name) };
       state.protectedSettings.delete(name);
       const modelChanged = storeModel(state, next, { protectedSettings: new Map() });
-      const headers = beginComputeOperation(req, state, { template: EXT, durationMs: ctx.timing.modelWriteMs ?? 0, queued: true, run: async () => (modelChanged ? engine.applyModelChange(state) : undefined) });
+      const headers = beginComputeOperation(req, state, { template: EXT, durationMs: ctx.timing.modelWriteMs ?? 0, queued: true, exclusive: `DELETE extension ${name}`, run: async () => (modelChanged ? engine.applyModelChange(state) : undefined) });
       return { status: 202, headers };
     },
   });

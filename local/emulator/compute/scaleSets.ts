@@ -17,13 +17,22 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
     const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${TYPE}/${scaleSet}`;
     const state = engine.get(id);
     if (!state) throw ArmError.resourceNotFound(TYPE, scaleSet, resourceGroup);
+    // Autoscale writes the capacity as any client does: while another operation is in progress
+    // its write is refused (409 Conflict) and it acts at a later evaluation, so it waits for the
+    // scale set to be free (checking each Azure second, sooner than Azure's 30–60 s evaluations),
+    // then holds it for its own scale operation.
+    while (state.operation) await ctx.clock.sleep(1000);
     const oldCapacity = state.doc.sku.capacity;
     const newCapacity = Math.max(0, Math.min(1000, oldCapacity + delta));
     state.doc.sku.capacity = newCapacity;
-    await engine.enqueue(state, async () => {
-      await engine.reconcileCapacity(state);
-      publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, 'PATCH');
+    const scale = engine.exclusive(state, 'autoscale', {
+      work: () =>
+        engine.enqueue(state, async () => {
+          await engine.reconcileCapacity(state);
+          publish(state, 'ResourceWriteSuccess', `${TYPE}/write`, 'PATCH');
+        }),
     });
+    await scale.work();
     return { scaleSetId: state.doc.id, oldCapacity, newCapacity };
   };
 
@@ -43,6 +52,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       // Compute takes the model write before any instance acts (timing.modelWriteMs).
       durationMs: ctx.timing.modelWriteMs ?? 0,
       queued: true,
+      exclusive: `${req.method} ${state.doc.name}`,
       extensionsOn: 'all',
       run: async () => {
         if (modelChanged) await engine.applyModelChange(state);
@@ -72,6 +82,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       if (!isObject(body)) throw ArmError.badRequest('InvalidRequestContent', 'The request body must be a JSON object.');
       const id = vmssId(req);
       const existing = engine.get(id);
+      if (existing) engine.refuseConcurrentWrite(existing);
       const incoming: ScaleSetDoc = {
         id,
         name,
@@ -125,6 +136,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
     computePolicies: PUT,
     handler: (req) => {
       const state = mustGet(req);
+      engine.refuseConcurrentWrite(state);
       const patch = req.body;
       if (!isObject(patch)) throw ArmError.badRequest('InvalidRequestContent', 'The request body must be a JSON object.');
       const merged = deepMerge(state.doc as unknown as Json, patch) as unknown as ScaleSetDoc;

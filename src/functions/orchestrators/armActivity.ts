@@ -54,25 +54,96 @@ export function throttledFor(result: unknown): number | undefined {
 }
 
 /**
+ * Tries of a write ARM refused because another operation on the resource was in progress (the
+ * first included). Azure does not queue such a write: it answers 409 `Conflict` ("The request failed
+ * due to conflict with a concurrent request…") and the caller must send it again later
+ * (kubernetes-sigs/cloud-provider-azure#2386 retries it; microsoft/onefuzz#2124).
+ */
+export const CONFLICT_TRIES = 8;
+/** Wait before the second try when ARM sends no Retry-After; doubles each time, up to the cap. */
+export const CONFLICT_FIRST_WAIT_SECONDS = 15;
+export const CONFLICT_MAX_WAIT_SECONDS = 240;
+
+/** Codes ARM answers a write with (HTTP 409) while another operation on the resource is in progress. */
+const CONCURRENT_OPERATION_CODES = new Set(['Conflict', 'AnotherOperationInProgress']);
+
+/** When an activity's outcome is ARM's "another operation is in progress" refusal: its failure. */
+export function conflictOf(result: unknown): { message: string; retryAfterSeconds?: number } | undefined {
+  const r = result as { ok?: boolean; failure?: { code?: string; statusCode?: number; message?: string; retryAfterSeconds?: number } } | null;
+  if (r?.ok !== false || r.failure?.statusCode !== 409 || !CONCURRENT_OPERATION_CODES.has(r.failure.code ?? '')) return undefined;
+  return { message: r.failure.message ?? '', ...(r.failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: r.failure.retryAfterSeconds } : {}) };
+}
+
+/** The wait before try `tries + 1`: ARM's Retry-After when it sent one, else 15 s doubling up to 240 s. */
+export function conflictWaitSeconds(tries: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return retryAfterSeconds;
+  return Math.min(CONFLICT_MAX_WAIT_SECONDS, CONFLICT_FIRST_WAIT_SECONDS * 2 ** (tries - 1));
+}
+
+/**
  * Calls an ARM activity (or takes the result of one already scheduled, `scheduled`) and, while ARM
  * answers "throttled, come back in N s", waits N s on a durable timer and calls again — at most
- * MAX_THROTTLE_WAIT_SECONDS in all. Returns the activity's result (a transient failure that outlasted
- * every retry comes back as a failed step outcome, see callWithRetries).
+ * MAX_THROTTLE_WAIT_SECONDS in all. A write refused with 409 because another operation on the
+ * resource is in progress (someone else's scale, an autoscale, a reimage) is waited out the same
+ * way — a durable timer, never a sleep in the activity — and sent again, at most CONFLICT_TRIES
+ * times; then the refusal comes back as the step's failure, saying how long it waited. Returns the
+ * activity's result (a transient failure that outlasted every retry comes back as a failed step
+ * outcome, see callWithRetries).
  */
 export function* armActivity(context: OrchestrationContext, name: string, input: unknown, scheduled?: Task): Generator<Task, any, any> {
   let result = scheduled ? scheduled.result : yield* callWithRetries(context, name, input);
   let waited = 0;
+  let tries = 1;
+  let conflictWaited = 0;
   const progress = context.df.customStatus;
-  for (let wait = throttledFor(result); wait !== undefined && waited + wait <= MAX_THROTTLE_WAIT_SECONDS; wait = throttledFor(result)) {
-    waited += wait;
-    const retryAt = new Date(context.df.currentUtcDateTime.getTime() + wait * 1000);
-    // A wait of minutes must not look like a hung run: the status keeps its step and says why.
-    context.df.setCustomStatus(throttledStatus(progress, { activity: name, waitSeconds: wait, retryAt: retryAt.toISOString(), waitedSeconds: waited }));
-    yield context.df.createTimer(retryAt);
-    result = yield* callWithRetries(context, name, input);
+  for (;;) {
+    const wait = throttledFor(result);
+    if (wait !== undefined && waited + wait <= MAX_THROTTLE_WAIT_SECONDS) {
+      waited += wait;
+      const retryAt = new Date(context.df.currentUtcDateTime.getTime() + wait * 1000);
+      // A wait of minutes must not look like a hung run: the status keeps its step and says why.
+      context.df.setCustomStatus(throttledStatus(progress, { activity: name, waitSeconds: wait, retryAt: retryAt.toISOString(), waitedSeconds: waited }));
+      yield context.df.createTimer(retryAt);
+      result = yield* callWithRetries(context, name, input);
+      continue;
+    }
+    const conflict = conflictOf(result);
+    if (conflict && tries < CONFLICT_TRIES) {
+      const seconds = conflictWaitSeconds(tries, conflict.retryAfterSeconds);
+      conflictWaited += seconds;
+      const retryAt = new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000);
+      context.df.setCustomStatus(conflictStatus(progress, { activity: name, tries, maxTries: CONFLICT_TRIES, waitSeconds: seconds, retryAt: retryAt.toISOString(), waitedSeconds: conflictWaited, armMessage: conflict.message }));
+      yield context.df.createTimer(retryAt);
+      tries++;
+      result = yield* callWithRetries(context, name, input);
+      continue;
+    }
+    if (conflict) {
+      const failure = (result as Extract<StepOutcome<unknown>, { ok: false }>).failure;
+      result = { ok: false, failure: { ...failure, message: `${failure.message} Another operation on the resource was still in progress after ${tries} tries over ${conflictWaited} s of waiting; run this again once it has finished.`, transient: false } };
+    }
+    break;
   }
-  if (waited > 0) context.df.setCustomStatus(progress);
+  if (waited > 0 || tries > 1) context.df.setCustomStatus(progress);
   return result;
+}
+
+export interface ConflictWait {
+  activity: string;
+  /** Tries so far (each refused with 409). */
+  tries: number;
+  maxTries: number;
+  waitSeconds: number;
+  retryAt: string;
+  /** All the waiting for conflicts this call has done so far, this wait included. */
+  waitedSeconds: number;
+  armMessage: string;
+}
+
+/** The run's progress while a write waits for another operation on the resource: its own status (step kept) plus the wait. */
+export function conflictStatus(progress: unknown, wait: ConflictWait): Record<string, unknown> {
+  const base = progress !== null && typeof progress === 'object' && !Array.isArray(progress) ? (progress as Record<string, unknown>) : {};
+  return { ...base, message: `another operation is in progress (409 Conflict, try ${wait.tries} of ${wait.maxTries}): waiting ${wait.waitSeconds} s, then ${wait.activity} runs again at ${wait.retryAt}`, conflict: wait };
 }
 
 export interface ThrottleWait {
