@@ -54,7 +54,8 @@ export async function setScaleSetVmSize(
 export async function listStaleInstances(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string }): Promise<string[]> {
   const stale: string[] = [];
   for await (const vm of clients.compute().virtualMachineScaleSetVMs.list(options.resourceGroup, options.scaleSetName, { filter: 'properties/latestModelApplied eq false' })) {
-    if (vm.instanceId) stale.push(vm.instanceId);
+    // One being deleted is not active: naming it would fail the whole upgrade (activeInstances.ts).
+    if (vm.instanceId && vm.provisioningState?.toLowerCase() !== 'deleting') stale.push(vm.instanceId);
   }
   return stale;
 }

@@ -10,6 +10,7 @@
  */
 import { desiredTier, EXTENSION_NAME, type DesiredResource, type TierContext, type TierStep } from '../domain/deployment/desiredTier';
 import { keepForeignSubnets } from '../domain/deployment/foreignSubnets';
+import { immutableChangeProblems, immutableChanges } from '../domain/deployment/immutableChange';
 import { planResource, type PlannedWrite } from '../domain/deployment/plan';
 import type { DeploymentSpec } from '../domain/deployment/spec';
 import type { AppSettings } from '../settings';
@@ -74,6 +75,25 @@ async function writeScaleSet(options: { settings: AppSettings; clients: ArmClien
   return startPut(options.clients, 'virtualMachineScaleSet', spec.resourceGroup, resource.name, body, options.description);
 }
 
+/**
+ * What the spec would change on the existing scale set that Azure does not allow (computer name
+ * prefix, admin user name, fault domains, zones): one problem per property, saying what to do
+ * instead; empty when nothing (or no scale set yet). One read, no write.
+ */
+export async function scaleSetImmutableProblems(options: { settings: AppSettings; clients: ArmClients; spec: DeploymentSpec }): Promise<string[]> {
+  const { settings, clients, spec } = options;
+  const wanted = desiredTier(spec, tierContext(settings, spec, '')).find((r) => r.kind === 'virtualMachineScaleSet');
+  if (!wanted) return [];
+  const actual = await getResource(clients, wanted.kind, spec.resourceGroup, wanted.name);
+  return immutableChangeProblems(wanted.name, immutableChanges(wanted.body, actual));
+}
+
+/** Refusal of a scale-set write Azure would answer 409 PropertyChangeNotAllowed, thrown before any write (armStep reports it). */
+class ImmutableChangeRefused extends Error {
+  readonly statusCode = 400;
+  readonly code = 'PropertyChangeNotAllowed';
+}
+
 export async function ensureTierStep(options: {
   settings: AppSettings;
   clients: ArmClients;
@@ -99,6 +119,9 @@ export async function ensureTierStep(options: {
     const resource = wanted.kind === 'virtualNetwork' ? { ...wanted, body: keepForeignSubnets(wanted.body, actual) } : wanted;
     const write = planResource(resource, actual);
     if (resource.kind === 'virtualMachineScaleSet') {
+      // The HTTP check refused this spec already; the scale set may have changed since (someone else's write).
+      const problems = immutableChangeProblems(resource.name, immutableChanges(resource.body, actual));
+      if (problems.length) throw new ImmutableChangeRefused(problems.join('; '));
       result.scaleSet = { created: !actual, modelChanged: write !== undefined && actual !== undefined, capacityBefore: (actual?.sku as { capacity?: number } | undefined)?.capacity ?? null };
     }
     const running = options.dryRun ? undefined : operationInProgress(actual);

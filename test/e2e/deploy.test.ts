@@ -141,6 +141,29 @@ describe('deploy and verify the FRIDAY tier', () => {
     expect((again.output as Report).totals).toEqual({ instances: 2, passed: 2, failed: 0 });
   });
 
+  it('refuses a spec that changes what the existing scale set cannot change (computer name prefix, zones, fault domains) with 400 before any write, dry run included, saying what to do instead', async () => {
+    const rg = 'rg-e2e-main'; // deployed by the first test
+    const before = cloud.emulator.requestLog.lastSeq;
+    const runsBefore = await runIds();
+    const changed = spec(rg, {}, { capacity: 2, computerNamePrefix: 'other', zones: ['1', '2'] });
+    for (const body of [changed, { ...changed, dryRun: true }]) {
+      const res = await post('deployments', body);
+      expect(res.status).toBe(400);
+      const refusal = (await res.json()) as { error: string; problems: string[] };
+      expect(refusal.error).toBe('InvalidDeploymentSpec');
+      expect(refusal.problems).toHaveLength(2);
+      expect(refusal.problems[0]).toBe(
+        `scaleSet.computerNamePrefix: computerNamePrefix of the existing scale set 'vmss-friday' cannot change ("friday" → "other"; Azure refuses it with 409 PropertyChangeNotAllowed); keep scaleSet.computerNamePrefix at "friday", or deploy the tier under a new scaleSet.name (then move traffic and delete the old scale set)`,
+      );
+      expect(refusal.problems[1]).toMatch(/^scaleSet\.zones: zones of the existing scale set 'vmss-friday' cannot change \(\["1","2","3"\] → \["1","2"\];.*new scaleSet\.name/);
+    }
+    const faultDomains = await post('deployments', { ...spec(rg, {}, { capacity: 2, faultDomainCount: 2 }), scaleSet: { ...example.scaleSet, capacity: 2, zones: undefined, faultDomainCount: 2 } });
+    expect(faultDomains.status).toBe(400);
+    expect(((await faultDomains.json()) as { problems: string[] }).problems).toEqual([expect.stringMatching(/^scaleSet\.faultDomainCount: platformFaultDomainCount of the existing scale set 'vmss-friday' cannot change \(1 → 2;/) as unknown]);
+    expect(armWritesSince(before)).toBe(0);
+    expect(await runIds()).toEqual(runsBefore);
+  });
+
   it('answers 409 ScaleSetBusy while a change holds the scale set, naming the running change, and starts nothing', async () => {
     const rg = 'rg-e2e-busy';
     // Slower instances, so the deployment certainly still holds the lock while the others ask.

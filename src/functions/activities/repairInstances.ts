@@ -1,3 +1,4 @@
+import { activeInstanceIds } from '../../azure/activeInstances';
 import { armClientsFor } from '../../azure/armClients';
 import { startOperation, type OperationProgress } from '../../azure/armOperations';
 import { armStep, type StepOutcome } from '../../azure/armStep';
@@ -15,7 +16,8 @@ export interface RepairInput {
 
 /**
  * One phase of a repair, each a short activity that starts at most one long-running operation:
- * - `reimage`: reimage the instances (keeps id, IP, data disk; reruns the setup);
+ * - `reimage`: reimage those of the instances still active, listed right before acting
+ *   (activeInstances.ts says why; keeps id, IP, data disk; reruns the setup); returns them in `acted`;
  * - `delete`: delete those of the instances still listed and not already being deleted (a retried
  *   or resumed phase never names an instance already gone or `Deleting` — ARM answers 400
  *   InvalidParameter for an id that is not active); returns those still `Deleting` (an earlier
@@ -36,6 +38,8 @@ export interface RepairPhase {
   deleting?: string[];
   /** restore: the scale set's provisioning state while another operation runs on it. */
   busy?: string;
+  /** reimage: the instances acted on (those of the input still active right before). */
+  acted?: string[];
 }
 
 export async function repairInstances(input: RepairPhaseInput): Promise<StepOutcome<RepairPhase>> {
@@ -43,7 +47,10 @@ export async function repairInstances(input: RepairPhaseInput): Promise<StepOutc
   const { resourceGroup: rg, scaleSetName: name } = input;
   return armStep('repair', async () => {
     if (input.phase === 'reimage') {
-      return { operation: await startOperation('compute', `reimage of instance(s) ${input.instanceIds.join(', ')} on ${name}`, () => compute.virtualMachineScaleSets.reimage(rg, name, { vmScaleSetReimageInput: { instanceIds: input.instanceIds } })) };
+      const active = await activeInstanceIds(armClientsFor(loadSettings()), input);
+      const ids = input.instanceIds.filter((id) => active.has(id));
+      if (ids.length === 0) return { acted: [] };
+      return { acted: ids, operation: await startOperation('compute', `reimage of instance(s) ${ids.join(', ')} on ${name}`, () => compute.virtualMachineScaleSets.reimage(rg, name, { vmScaleSetReimageInput: { instanceIds: ids } })) };
     }
     if (input.phase === 'delete') {
       const listed = new Map<string, string>();

@@ -1,3 +1,4 @@
+import { activeInstanceIds } from '../../azure/activeInstances';
 import { armClientsFor } from '../../azure/armClients';
 import type { OperationProgress } from '../../azure/armOperations';
 import { armStep, type StepOutcome } from '../../azure/armStep';
@@ -23,10 +24,18 @@ export async function listStale(input: Target): Promise<StepOutcome<string[]>> {
   return armStep('vmSize', () => listStaleInstances(clients, input));
 }
 
-/** Starts bringing one batch to the latest model (manual upgrade: resize with a restart); the orchestration polls the operation. */
+/**
+ * Starts bringing one batch to the latest model (manual upgrade: resize with a restart); the
+ * orchestration polls the operation. Only the batch's instances still active right before the
+ * upgrade are named (activeInstances.ts): one scaled in since the batch was planned is left out.
+ */
 export async function upgradeBatch(input: Target & { instanceIds: string[] }): Promise<StepOutcome<{ upgraded: string[]; operation: OperationProgress }>> {
   const clients = armClientsFor(loadSettings());
-  return armStep('vmSize', async () => ({ upgraded: input.instanceIds, operation: await upgradeInstanceBatch(clients, input) }));
+  return armStep('vmSize', async () => {
+    const active = await activeInstanceIds(clients, input);
+    const upgraded = input.instanceIds.filter((id) => active.has(id));
+    return { upgraded, operation: await upgradeInstanceBatch(clients, { ...input, instanceIds: upgraded }) };
+  });
 }
 
 registerActivity(ACTIVITY.setVmSize, { handler: setVmSize });

@@ -11,7 +11,7 @@ import { describeArmError } from '../../azure/armErrors';
 import { publishSetupScript, setupScriptContent } from '../../azure/scriptStore';
 import { listVmSkus } from '../../azure/vmSkus';
 import { judgeVmSize, scriptDataDiskNumber } from '../../domain/deployment/vmSizeFit';
-import { ensureTierStep, stepsFor } from '../../azure/tierDeployment';
+import { ensureTierStep, scaleSetImmutableProblems, stepsFor } from '../../azure/tierDeployment';
 import { changeInstanceId } from '../../domain/changeLock';
 import { planCapacity } from '../../domain/deployment/plan';
 import { parseDeploymentSpec, type DeploymentSpec } from '../../domain/deployment/spec';
@@ -59,6 +59,22 @@ async function vmSizeRefusal(spec: DeploymentSpec): Promise<HttpResponseInit | u
   return fit.ok ? undefined : badRequest('InvalidDeploymentSpec', [fit.problem]);
 }
 
+/**
+ * Refuses a spec that would change what an existing scale set cannot change (Azure answers 409
+ * PropertyChangeNotAllowed only once the scale-set step is reached, after other writes): 400 naming
+ * each property and what to do instead, before any write — dry run included.
+ */
+async function immutableChangeRefusal(spec: DeploymentSpec): Promise<HttpResponseInit | undefined> {
+  const settings = loadSettings();
+  try {
+    const problems = await scaleSetImmutableProblems({ settings, clients: armClientsFor(settings), spec });
+    return problems.length ? badRequest('InvalidDeploymentSpec', problems) : undefined;
+  } catch (error) {
+    const failure = describeArmError(error);
+    return { status: 502, jsonBody: { error: 'PlanFailed', code: failure.code, message: `could not read the existing scale set: ${failure.message}` } };
+  }
+}
+
 export async function startDeployment(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const body = await readJson(request);
   if (!body.ok) return body.response;
@@ -67,6 +83,8 @@ export async function startDeployment(request: HttpRequest, context: InvocationC
   const spec = parsed.value;
   const refusal = await vmSizeRefusal(spec);
   if (refusal) return refusal;
+  const immutable = await immutableChangeRefusal(spec);
+  if (immutable) return immutable;
   if (spec.dryRun) return dryRunPlan(spec);
   const settings = loadSettings();
   const client = durableClient(context);
