@@ -137,6 +137,15 @@ describe('right-sizing on a schedule', () => {
     expect(bad.status).toBe(400);
     const problems = ((await bad.json()) as { problems: string[] }).problems.join('\n');
     for (const p of ['timeZone', 'weekdays', 'start', 'target']) expect(problems).toContain(p);
+    // A size without a temporary disk, where the seed's script partitions disk 2: refused as the deployment spec refuses it.
+    const noDisk = schedule();
+    noDisk.scaleSets[0]!.periods[0]!.target.vmSize = 'Standard_D2s_v5';
+    const refused = await api('schedules', { method: 'PUT', body: JSON.stringify(noDisk) });
+    expect(refused.status).toBe(400);
+    const refusal = (await refused.json()) as { error: string; problems: string[] };
+    expect(refusal.error).toBe('InvalidSchedule');
+    expect(refusal.problems).toHaveLength(1);
+    expect(refusal.problems[0]).toMatch(new RegExp(`^scaleSets\\.0\\.periods\\.0\\.target\\.vmSize \\(${RG}/${VMSS}\\): Standard_D2s_v5 has no temporary disk \\(MaxResourceVolumeMB 0\\), so the data disk is disk 1, but the setup script partitions disk 2 .*sizes that work here: .*Standard_D2ds_v5`));
     const good = await api('schedules', { method: 'PUT', body: JSON.stringify(schedule()) });
     expect(good.status).toBe(200);
   });
