@@ -209,6 +209,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           Object.assign(context.timing, change.timing);
           return json(200, context.timing);
         }
+        case 'GET /_emulator/quotas':
+          return json(200, context.computeQuotas?.snapshot() ?? {});
+        case 'POST /_emulator/quotas': {
+          // Regional vCPU quota limits (compute/usages.ts): `{ location?: '<region>' | '*', limits: { cores?: n, <family>?: n } }`.
+          const problems = context.computeQuotas?.set(body) ?? ['compute provider missing'];
+          return problems.length ? json(400, { error: 'InvalidQuota', problems }) : json(200, context.computeQuotas?.snapshot() ?? {});
+        }
+        case 'DELETE /_emulator/quotas':
+          context.computeQuotas?.reset();
+          return json(200, { reset: true });
         case 'GET /_emulator/routes':
           return json(200, { routes: routes.list() });
         case 'POST /_emulator/reset':

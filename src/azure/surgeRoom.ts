@@ -4,11 +4,13 @@
  * to add instances — free private addresses in the scale set's subnet. One scale set GET, one VM
  * list, one VNet GET (its subnets) and one front-end read.
  *
- * The regional vCPU quota is not read here (the local cloud has no usage API): the plan says it was
- * not checked, and a scale-out over quota fails and rolls back like any failing batch.
+ * Given the size a surge moves to (`toSize`), also the vCPU quota it counts against (Compute usages
+ * and Resource SKUs: two more reads); when those reads fail, the plan says the quota was not checked.
  */
 import type { FrontEndProbe } from '../domain/availability/frontEndProbe';
 import type { ArmClients } from './armClients';
+import { readQuotaFacts, type QuotaFacts } from './computeQuota';
+import { describeArmError } from './armErrors';
 import { frontEndOf } from './instanceFacts';
 
 export interface SurgeRoom {
@@ -22,6 +24,9 @@ export interface SurgeRoom {
   freeAddresses: number | null;
   /** Longest a user's request to the tier takes (FRIDAY_DRAIN_IN_FLIGHT_SECONDS): a drained instance is given this long after the front end stopped sending it new ones. */
   inFlightSeconds: number;
+  /** The vCPUs per size and the quotas a surge to `toSize` counts against (only when asked); null when they could not be read (`quotaUnread` says why). */
+  quota?: QuotaFacts | null;
+  quotaUnread?: string;
 }
 
 /** Usable addresses of an IPv4 prefix: Azure keeps the first four and the last. */
@@ -31,7 +36,7 @@ export function usableAddresses(prefix: string): number | null {
   return 2 ** (32 - bits) - 5;
 }
 
-export async function readSurgeRoom(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; inFlightSeconds: number }): Promise<SurgeRoom> {
+export async function readSurgeRoom(clients: ArmClients, options: { resourceGroup: string; scaleSetName: string; inFlightSeconds: number; toSize?: string }): Promise<SurgeRoom> {
   const compute = clients.compute();
   const vmss = await compute.virtualMachineScaleSets.get(options.resourceGroup, options.scaleSetName);
   const instances: SurgeRoom['instances'] = [];
@@ -48,6 +53,19 @@ export async function readSurgeRoom(clients: ArmClients, options: { resourceGrou
     const usable = usableAddresses(found?.addressPrefix ?? '');
     if (usable !== null) freeAddresses = Math.max(0, usable - instances.length);
   }
+  let quota: QuotaFacts | null | undefined;
+  let quotaUnread: string | undefined;
+  if (options.toSize) {
+    try {
+      quota = await readQuotaFacts(clients, { location: vmss.location, fromSize: vmss.sku?.name ?? '', toSize: options.toSize });
+    } catch (error) {
+      // Throttling and server errors go to the step's retries; a refusal (no usages read in the role) leaves it unchecked, said so.
+      const failure = describeArmError(error);
+      if (failure.transient) throw error;
+      quota = null;
+      quotaUnread = `vCPU quota not read (${failure.statusCode ?? ''} ${failure.code}: ${failure.message}): not checked`;
+    }
+  }
   const mode = vmss.upgradePolicy?.mode;
   return {
     vmSize: vmss.sku?.name ?? '',
@@ -58,5 +76,7 @@ export async function readSurgeRoom(clients: ArmClients, options: { resourceGrou
     probe,
     freeAddresses,
     inFlightSeconds: options.inFlightSeconds,
+    ...(quota !== undefined ? { quota } : {}),
+    ...(quotaUnread ? { quotaUnread } : {}),
   };
 }

@@ -15,6 +15,7 @@ export async function listVmSkus(clients: ArmClients, location: string): Promise
       name: sku.name,
       zones: info?.zones ?? [],
       maxResourceVolumeMB: Number(capability('MaxResourceVolumeMB') ?? 0) || 0,
+      ...(sku.family ? { family: sku.family } : {}),
       vCPUs: capability('vCPUs') !== undefined ? Number(capability('vCPUs')) : null,
       // A Location restriction takes the size away from this subscription in the region (Zone restrictions only some zones).
       restricted: (sku.restrictions ?? []).some((r) => r.type === 'Location' && (r.values ?? []).some((v) => v.toLowerCase() === location.toLowerCase())),

@@ -303,4 +303,61 @@ describe('right-sizing on a schedule', () => {
     expect(vmss.upgradePolicy?.mode).toBe('Rolling');
     expect(vmss.sku?.name).toBe('Standard_B2s');
   }, 180_000);
+
+  it('says surge is impossible for the vCPU quota (which one, how many vCPUs short, what resizing in place would cost) and writes nothing to the scale set; the emulator refuses such a write as Azure does', async () => {
+    const rg = ROLLING_RG;
+    const admin = cloud.emulator.adminUrl;
+    // The Standard DSv3 family has 1 vCPU of quota in the region: not one Standard_D2s_v3 (2 vCPUs) fits beside the 3 B2s.
+    const set = await fetch(`${admin}/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limits: { standardDSv3Family: 1 } }) });
+    expect(set.status).toBe(200);
+    expect((await fetch(`${admin}/quotas`, { method: 'POST', body: JSON.stringify({ limits: { standardDSv3Family: -1, nope: 3 } }) })).status).toBe(400);
+    const usages = new Map<string, { currentValue: number; limit: number; label: string }>();
+    for await (const u of testClients(cloud).compute.usage.list('koreacentral')) usages.set(u.name.value ?? '', { currentValue: u.currentValue, limit: u.limit, label: u.name.localizedValue ?? '' });
+    // 4 × D4ds_v5 (4 vCPUs) in the first group, 3 × B2s (2 vCPUs) in this one.
+    expect(usages.get('cores')).toMatchObject({ currentValue: 22, label: 'Total Regional vCPUs' });
+    expect(usages.get('standardDSv3Family')).toMatchObject({ currentValue: 0, limit: 1, label: 'Standard DSv3 Family vCPUs' });
+    expect(usages.get('standardBSFamily')).toMatchObject({ currentValue: 6 });
+
+    const doc = { scaleSets: [{ resourceGroup: rg, name: VMSS, timeZone: 'America/New_York', periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '06:00', target: { vmSize: 'Standard_D2s_v3' } }] }] };
+    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(200);
+    const seq = cloud.emulator.requestLog.lastSeq;
+    const tick = await tickAt('2026-12-04T23:30:00-05:00');
+    const run = tick.run as RunReport;
+    expect(run.outcome).toBe('failed');
+    expect(run.steps.map((s) => `${s.field}:${s.status}:${s.to as string}`)).toEqual(['vmSize:failed:Standard_D2s_v3']);
+    const detail = run.steps[0]?.detail ?? '';
+    expect(detail).toMatch(/surge resize Standard_B2s → Standard_D2s_v3 impossible: no room to add even one Standard_D2s_v3 instance beside the 3 running: Standard DSv3 Family vCPUs quota \(standardDSv3Family\) 0\/1 vCPUs used \(Standard_D2s_v3: 2 vCPUs each\): 1 vCPU\(s\) short/);
+    expect(detail).toMatch(/the fallback, resizing in place takes 1 of 3 instance\(s\) out of rotation per batch while they restart \(2 keep serving\); and Standard DSv3 Family vCPUs quota \(standardDSv3Family\) 0\/1 is 1 vCPU\(s\) short for it too, was not taken/);
+    expect(run.armWrites).toBe(0);
+    expect(tick.writes).toBe(0);
+    // The quota was read from Azure's usages API, not assumed.
+    expect(cloud.emulator.requestLog.entries({ since: seq, method: 'GET', template: '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/usages' }).length).toBeGreaterThan(0);
+    const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
+    expect(vmss.upgradePolicy?.mode).toBe('Rolling');
+    expect(vmss.sku?.name).toBe('Standard_B2s');
+
+    // Azure refuses the write itself: 409 OperationNotAllowed naming the family quota and the vCPUs needed.
+    const refused = await testClients(cloud).compute.virtualMachineScaleSets.update(rg, VMSS, { sku: { name: 'Standard_D2s_v3', tier: 'Standard', capacity: 3 } }).then(() => null, (e: unknown) => e as { statusCode?: number; code?: string; message: string });
+    expect(refused).toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
+    expect(refused?.message).toContain('exceeding approved standardDSv3Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: koreacentral, Current Limit: 1, Current Usage: 0, Additional Required: 6, (Minimum) New Limit Required: 6');
+    expect((await fetch(`${admin}/quotas`, { method: 'DELETE' })).status).toBe(200);
+  }, 180_000);
+
+  it('gives a Rolling scale set its upgrade mode back when an ARM error (not a failing batch) stops the surge, and says so', async () => {
+    const rg = ROLLING_RG;
+    // Quota back to the defaults: the surge starts; the first old instance's delete ends Failed.
+    cloud.emulator.faults.add({ failLro: '{vmScaleSetName}/delete', count: 1, code: 'OperationNotAllowed', message: 'The operation is not allowed (injected).' });
+    const res = await api('schedules/evaluate', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(202);
+    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+    expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
+    const done = await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '');
+    await cloud.runner.durableIdle();
+    expect(done.runtimeStatus).toBe('Failed');
+    const error = JSON.stringify(done.output);
+    expect(error).toContain('OperationNotAllowed');
+    expect(error).toContain('Upgrade mode restored to Rolling after the error');
+    const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
+    expect(vmss.upgradePolicy?.mode).toBe('Rolling');
+  }, 180_000);
 });

@@ -114,6 +114,7 @@ describe('parity with azure-rest-api-specs examples', () => {
       'VirtualMachineScaleSetVMs_List',
       'VirtualMachineScaleSetRollingUpgrades_GetLatest',
       'ResourceSkus_List',
+      'Usage_List',
       'AutoscaleSettings_CreateOrUpdate',
       'AutoscaleSettings_Get',
       'VirtualNetworks_Get',

@@ -7,9 +7,10 @@ import { ArmError } from '../core/contract';
 import type { ArmRequest, ArmResponse } from '../core/contract';
 import { extensionsOf, type Json, type ScaleSetDoc, type ScaleSetState } from './scaleSetEngine';
 import { DELETE, GET_VMSS, HIGH_COST, isObject, lower, PUT, TYPE, VMSS, RG, type ComputeRoutes } from './computeRoutes';
+import { checkQuota, type ComputeQuotas } from './usages';
 import { deepMerge, immutableChange, linkedActionsOf, scaleSetAnswer, scaleSetValidator, withoutSecrets } from './scaleSetModel';
 
-export function registerScaleSetRoutes(c: ComputeRoutes): void {
+export function registerScaleSetRoutes(c: ComputeRoutes, quotas: ComputeQuotas): void {
   const { ctx, engine, route, vmssId, requireGroup, mustGet, publish, status, page, storeModel, beginComputeOperation } = c;
   const validate = scaleSetValidator(ctx);
 
@@ -96,6 +97,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       };
       refuseImmutableChange(existing?.doc, incoming);
       validate(incoming, !existing, existing?.adminPassword !== undefined);
+      checkQuota({ engine, quotas, subscriptionId: req.subscriptionId, location: incoming.location, state: existing, next: { size: incoming.sku.name, capacity: incoming.sku.capacity, mode: incoming.properties.upgradePolicy?.mode ?? 'Manual' } });
       const secrets = withoutSecrets(incoming);
       const doc = secrets.doc;
       doc.properties.overprovision ??= true;
@@ -143,6 +145,7 @@ export function registerScaleSetRoutes(c: ComputeRoutes): void {
       merged.sku = { ...state.doc.sku, ...((patch.sku ?? {}) as Json) };
       refuseImmutableChange(state.doc, merged);
       validate(merged, false, state.adminPassword !== undefined);
+      checkQuota({ engine, quotas, subscriptionId: req.subscriptionId, location: state.doc.location, state, next: { size: merged.sku.name, capacity: merged.sku.capacity, mode: merged.properties.upgradePolicy?.mode ?? 'Manual' } });
       const secrets = withoutSecrets(merged);
       const wasFailed = state.doc.properties.provisioningState === 'Failed';
       secrets.doc.properties.provisioningState = 'Updating';

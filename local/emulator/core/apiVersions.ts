@@ -110,6 +110,8 @@ const RULES = new Map<string, ApiVersionRule>([
   rule('Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces', SCALE_SET_NETWORK, SCALE_SET_NETWORK_SOURCE),
   rule('Microsoft.Compute/skus', SKUS, SKUS_SOURCE),
   rule('Microsoft.Compute/locations/operations', COMPUTE, COMPUTE_SOURCE),
+  // Usage_List is in computeRPCommon.json of every ComputeRP version (and Compute/stable since 2025-04-01).
+  rule('Microsoft.Compute/locations/usages', COMPUTE, COMPUTE_SOURCE),
   rule('Microsoft.Network/virtualNetworks', NETWORK, NETWORK_SOURCE),
   rule('Microsoft.Network/networkSecurityGroups', NETWORK, NETWORK_SOURCE),
   rule('Microsoft.Network/publicIPAddresses', NETWORK, NETWORK_SOURCE),

@@ -255,6 +255,8 @@ export interface ProviderContext {
   baseUrl: string;
   /** Set by compute: change a scale set's capacity as Azure Monitor autoscale would. */
   simulatedAutoscale?: (options: { subscriptionId: string; resourceGroup: string; scaleSet: string; delta: number }) => Promise<{ scaleSetId: string; oldCapacity: number; newCapacity: number }>;
+  /** Set by compute: the regional vCPU quota limits tests set (`POST /_emulator/quotas`, compute/usages.ts). */
+  computeQuotas?: { set(body: unknown): string[]; reset(): void; snapshot(): Record<string, Record<string, number>> };
   /** Providers register what must stop when the emulator closes (listeners, proxies, timers). */
   onShutdown(hook: () => Promise<void> | void): void;
   /**

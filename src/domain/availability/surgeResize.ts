@@ -32,10 +32,24 @@ export interface SurgeResizeInput {
   rollingMaxSurge?: boolean;
   /** vCPUs of one instance of each size; unknown sizes leave the quota unchecked (and say so). */
   vcpus: { from: number | null; to: number | null };
-  /** Regional vCPU quota of the new size's family (`limit`, `used` including this scale set); null = unknown. */
-  quota: { limit: number; used: number } | null;
+  /**
+   * The vCPU quotas the new instances count against (the region's total and the new size's family),
+   * `used` as Azure's usages API says now (this scale set's instances included when they count:
+   * `countsOld` — false for a family quota the old size is not in); null = unknown.
+   */
+  quotas: QuotaFact[] | null;
   /** Free private addresses in the scale set's subnet; null = unknown. */
   freeAddresses: number | null;
+}
+
+export interface QuotaFact {
+  /** Usage name as Azure's usages API gives it (`cores`, `standardDSv5Family`). */
+  name: string;
+  /** Its display name (`Total Regional vCPUs`). */
+  label: string;
+  limit: number;
+  used: number;
+  countsOld: boolean;
 }
 
 export interface SurgeBatch {
@@ -92,9 +106,16 @@ function room(input: SurgeResizeInput, old: number, fresh: number): { instances:
     const used = old + fresh - input.instances.length;
     limits.push({ n: input.freeAddresses - used, why: `${input.freeAddresses} free address(es) in the subnet` });
   }
-  if (input.quota && input.vcpus.to !== null && input.vcpus.from !== null) {
-    const usedNow = input.quota.used - input.instances.length * input.vcpus.from + old * input.vcpus.from + fresh * input.vcpus.to;
-    limits.push({ n: Math.floor((input.quota.limit - usedNow) / input.vcpus.to), why: `vCPU quota ${input.quota.used}/${input.quota.limit} (${input.toSize}: ${input.vcpus.to} vCPUs each)` });
+  if (input.quotas && input.vcpus.to !== null && input.vcpus.from !== null) {
+    const to = input.vcpus.to;
+    for (const q of input.quotas) {
+      const from = q.countsOld ? input.vcpus.from : 0;
+      const usedNow = q.used - input.instances.length * from + old * from + fresh * to;
+      const n = Math.floor((q.limit - usedNow) / to);
+      // How many vCPUs the quota lacks for one more instance (what a quota increase must add).
+      const short = n < 1 ? usedNow + to - q.limit : 0;
+      limits.push({ n, why: `${q.label} quota (${q.name}) ${q.used}/${q.limit} vCPUs used (${input.toSize}: ${to} vCPUs each)${short > 0 ? `: ${short} vCPU(s) short` : ''}` });
+    }
   }
   const n = Math.min(Number.MAX_SAFE_INTEGER, ...limits.map((l) => l.n));
   return { instances: Math.max(0, n), limitedBy: limits.filter((l) => l.n === n).map((l) => l.why) };
@@ -112,9 +133,9 @@ export function planSurgeResize(input: SurgeResizeInput): SurgeResizePlan {
     };
   }
   const notes: string[] = [];
-  if (input.quota && (input.vcpus.from === null || input.vcpus.to === null)) notes.push(`vCPUs of ${input.vcpus.to === null ? input.toSize : input.fromSize} unknown: quota not checked`);
+  if (input.quotas && (input.vcpus.from === null || input.vcpus.to === null)) notes.push(`vCPUs of ${input.vcpus.to === null ? input.toSize : input.fromSize} unknown: quota not checked`);
   if (input.freeAddresses === null) notes.push('free addresses in the subnet unknown: not checked');
-  if (!input.quota) notes.push('vCPU quota unknown: not checked');
+  if (!input.quotas) notes.push('vCPU quota unknown: not checked');
 
   const order = retireOrder(input.instances);
   const first = room(input, current, 0);
@@ -123,6 +144,15 @@ export function planSurgeResize(input: SurgeResizeInput): SurgeResizePlan {
     const inPlace = Math.max(1, Math.ceil((Math.max(current, 1) * input.maxBatchInstancePercent) / 100));
     const minInRotation = Math.max(0, current - inPlace);
     const problems = [`no room to add even one ${input.toSize} instance beside the ${current} running: ${first.limitedBy.join('; ')}`];
+    // In place, a batch changes size without new instances: it needs quota only for what the new size adds.
+    const inPlaceQuota = (input.quotas ?? []).flatMap((q) => {
+      if (input.vcpus.from === null || input.vcpus.to === null) return [];
+      const extra = inPlace * (input.vcpus.to - (q.countsOld ? input.vcpus.from : 0));
+      return q.used + extra > q.limit ? [`${q.label} quota (${q.name}) ${q.used}/${q.limit} is ${q.used + extra - q.limit} vCPU(s) short for it too`] : [];
+    });
+    const serving = minInRotation === 0
+      ? `resizing in place restarts ${inPlace} of ${current} instance(s) at once: the tier serves nothing while they restart (requests fail)`
+      : `resizing in place takes ${inPlace} of ${current} instance(s) out of rotation per batch while they restart (${minInRotation} keep serving)`;
     return {
       kind: 'impossible',
       problems,
@@ -130,9 +160,7 @@ export function planSurgeResize(input: SurgeResizeInput): SurgeResizePlan {
         kind: 'inPlace',
         batchSize: inPlace,
         minInRotation,
-        cost: minInRotation === 0
-          ? `resizing in place restarts ${inPlace} of ${current} instance(s) at once: the tier serves nothing while they restart (requests fail)`
-          : `resizing in place takes ${inPlace} of ${current} instance(s) out of rotation per batch while they restart (${minInRotation} keep serving)`,
+        cost: inPlaceQuota.length ? `${serving}; and ${inPlaceQuota.join('; ')}` : serving,
       },
       reason: `surge resize ${input.fromSize} → ${input.toSize} impossible: ${problems.join('; ')}`,
     };

@@ -18,6 +18,8 @@ export interface VmSkuFacts {
   /** `MaxResourceVolumeMB`: the local temporary disk (0 = none). */
   maxResourceVolumeMB: number;
   vCPUs: number | null;
+  /** The SKU's `family` (`standardDSv5Family`): the name of its vCPU quota in the usages API. */
+  family?: string;
   /** The SKU lists a restriction for this subscription in this region (not available to it). */
   restricted: boolean;
 }

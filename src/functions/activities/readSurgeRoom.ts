@@ -5,8 +5,8 @@ import { loadSettings } from '../../settings';
 import { ACTIVITY } from './names';
 import { registerActivity } from '../durable';
 
-/** The instances, upgrade policy, front-end probe, free addresses and in-flight time a surge resize or a drained removal plans with (reads only). */
-export async function readSurgeRoom(input: { resourceGroup: string; scaleSetName: string }): Promise<StepOutcome<SurgeRoom>> {
+/** The instances, upgrade policy, front-end probe, free addresses and in-flight time a surge resize or a drained removal plans with (reads only); with `toSize`, the vCPU quota a surge to it counts against. */
+export async function readSurgeRoom(input: { resourceGroup: string; scaleSetName: string; toSize?: string }): Promise<StepOutcome<SurgeRoom>> {
   const settings = loadSettings();
   const clients = armClientsFor(settings);
   return armStep('availability', () => read(clients, { ...input, inFlightSeconds: settings.FRIDAY_DRAIN_IN_FLIGHT_SECONDS }));

@@ -155,8 +155,9 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
     availability.minInRotation = Math.min(availability.minInRotation, count);
   };
 
-  const readRoom = function* (): Generator<df.Task, SurgeRoom, unknown> {
-    return must((yield* armActivity(context, ACTIVITY.readSurgeRoom, target)) as StepOutcome<SurgeRoom>);
+  /** `toSize`: also the vCPU quota a surge to that size counts against. */
+  const readRoom = function* (toSize?: string): Generator<df.Task, SurgeRoom, unknown> {
+    return must((yield* armActivity(context, ACTIVITY.readSurgeRoom, { ...target, ...(toSize ? { toSize } : {}) })) as StepOutcome<SurgeRoom>);
   };
 
   /** Drains (out of the backend pool, probe interval × threshold + in flight) and deletes instances. */
@@ -170,7 +171,7 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
 
   /** Surge plan from the instances not yet on `toSize` (all of them going forward; the moved ones when rolling back). */
   const surgePlan = function* (fromSize: string, toSize: string): Generator<df.Task, { room: SurgeRoom; plan: SurgeResizePlan }, unknown> {
-    const room = yield* readRoom();
+    const room = yield* readRoom(toSize);
     const stay = (i: { vmSize: string }): boolean => i.vmSize.toLowerCase() === toSize.toLowerCase();
     const moving = room.instances.filter((i) => !stay(i));
     const plan = planSurgeResize({
@@ -184,10 +185,13 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       // no say in draining them out of the backend pool first (a Standard load balancer breaks their
       // flows on delete); the app's surge drains each, so it is used under every upgrade policy.
       rollingMaxSurge: false,
-      vcpus: { from: null, to: null },
-      quota: null,
+      // The quota as Azure's usages API says it now (this scale set's instances included): the new
+      // instances of a batch must fit beside the old ones still running.
+      vcpus: room.quota?.vcpus ?? { from: null, to: null },
+      quotas: room.quota?.quotas ?? null,
       freeAddresses: room.freeAddresses,
     });
+    if (room.quotaUnread && !availability.notes.includes(room.quotaUnread)) availability.notes.push(room.quotaUnread);
     return { room, plan };
   };
 
@@ -287,44 +291,67 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
       const restored = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize, upgradeMode: switchedFrom }, 'vmSize')) as StepOutcome<{ written: boolean }>);
       if (restored.written) armWrites++;
     };
-    let failing = yield* surge(room, plan, to, true);
-    // Instances added meanwhile on the old model (an autoscale write during the change) go the same way.
-    for (let round = 0; round < 3 && !failing; round++) {
-      const again = yield* surgePlan(from, to);
-      if (again.plan.kind !== 'surge' || again.plan.batches.length === 0) break;
-      failing = yield* surge(again.room, again.plan, to, true);
-    }
-    if (!failing) {
-      const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
-      steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });
-      shape = { ...shape, capacity: room.capacity };
-      // The tier as it ends: every instance on the new size, and the front end reaching them.
-      const end = yield* verify({ vmSize: to });
-      if (end.totals.failed > 0 || end.frontEnd.verdict === 'fail') {
-        const lastStep = steps[steps.length - 1];
-        if (lastStep) Object.assign(lastStep, { status: 'failed', detail: `${lastStep.detail}; at the end ${end.totals.failed} instance(s) fail${end.frontEnd.verdict === 'fail' ? `, front end: ${end.frontEnd.reason}` : ''}` });
-        yield* restoreMode(to);
-        return finish('failed', decision);
+    /** The model's size as last written (what the mode goes back with if the change stops on an error). */
+    let modelSize = to;
+    try {
+      let failing = yield* surge(room, plan, to, true);
+      // Instances added meanwhile on the old model (an autoscale write during the change) go the same way.
+      for (let round = 0; round < 3 && !failing; round++) {
+        const again = yield* surgePlan(from, to);
+        if (again.plan.kind !== 'surge' || again.plan.batches.length === 0) break;
+        failing = yield* surge(again.room, again.plan, to, true);
       }
-      yield* restoreMode(to);
-      continue;
+      if (!failing) {
+        const added = batches.reduce((n, b) => n + b.instanceIds.length, 0);
+        steps.push({ field, from, to, status: 'succeeded', writes: written.written ? 1 : 0, detail: `${added} new instance(s) on ${to} in ${batches.length} verified batch(es), each in rotation before ${plan.batches.reduce((n, b) => n + b.remove.length, 0)} old one(s) were drained and deleted` });
+        shape = { ...shape, capacity: room.capacity };
+        // The tier as it ends: every instance on the new size, and the front end reaching them.
+        const end = yield* verify({ vmSize: to });
+        if (end.totals.failed > 0 || end.frontEnd.verdict === 'fail') {
+          const lastStep = steps[steps.length - 1];
+          if (lastStep) Object.assign(lastStep, { status: 'failed', detail: `${lastStep.detail}; at the end ${end.totals.failed} instance(s) fail${end.frontEnd.verdict === 'fail' ? `, front end: ${end.frontEnd.reason}` : ''}` });
+          yield* restoreMode(to);
+          return finish('failed', decision);
+        }
+        yield* restoreMode(to);
+        continue;
+      }
+      const bad = batches[batches.length - 1];
+      steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}; its new instances were removed, the old ones never touched` });
+      status('rollback', `rolling the size back to ${written.before}`);
+      const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
+      modelSize = written.before;
+      if (back.written) armWrites++;
+      // Instances earlier batches moved go back the same way: old size added first, then they retire.
+      const moved = batches.slice(0, -1).flatMap((b) => b.instanceIds);
+      if (moved.length > 0) {
+        const reverse = yield* surgePlan(to, written.before);
+        if (reverse.plan.kind === 'surge') yield* surge(reverse.room, reverse.plan, written.before, false);
+      }
+      yield* restoreMode(written.before);
+      const after = yield* verify({ vmSize: written.before, anyModel: true });
+      rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
+      steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}${moved.length ? `; ${moved.length} instance(s) moved earlier were surged back` : ''}` });
+      return finish('rolledBack', decision);
+    } catch (error) {
+      // An ARM error (not a failing batch) stopped the change: the scale set must not stay Manual
+      // without anyone saying so — the mode goes back (best effort), and the run's error says what happened.
+      if (!switchedFrom) throw error;
+      const cause = error instanceof Error ? error.message : String(error);
+      let again: StepOutcome<{ written: boolean }>;
+      try {
+        again = (yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: modelSize, upgradeMode: switchedFrom }, 'vmSize')) as StepOutcome<{ written: boolean }>;
+      } catch (restoreError) {
+        again = { ok: false, failure: { step: 'vmSize', code: 'Error', message: restoreError instanceof Error ? restoreError.message : String(restoreError), transient: true } };
+      }
+      if (again.ok) {
+        if (again.value.written) armWrites++;
+        throw new Error(`${cause} Upgrade mode restored to ${switchedFrom} after the error (the model is on ${modelSize}; instances not on it are upgraded by the platform's ${switchedFrom} policy).`);
+      }
+      throw new Error(
+        `${cause} The upgrade mode was left Manual (it was ${switchedFrom}; putting it back failed: ${failureText(again, '')}). Put it back with: az vmss update --resource-group ${input.resourceGroup} --name ${input.scaleSetName} --set upgradePolicy.mode=${switchedFrom}`,
+      );
     }
-    const bad = batches[batches.length - 1];
-    steps.push({ field, from, to, status: 'failed', writes: written.written ? 1 : 0, detail: `batch ${bad?.index ?? '?'} failed: ${(bad?.failed ?? []).map((f) => `${f.instanceId}${f.computerName ? ` ${f.computerName}` : ''}: ${f.reason}`).join('; ')}; its new instances were removed, the old ones never touched` });
-    status('rollback', `rolling the size back to ${written.before}`);
-    const back = must((yield* armOperation(context, ACTIVITY.setVmSize, { ...target, vmSize: written.before }, 'rollback')) as StepOutcome<{ before: string; written: boolean }>);
-    if (back.written) armWrites++;
-    // Instances earlier batches moved go back the same way: old size added first, then they retire.
-    const moved = batches.slice(0, -1).flatMap((b) => b.instanceIds);
-    if (moved.length > 0) {
-      const reverse = yield* surgePlan(to, written.before);
-      if (reverse.plan.kind === 'surge') yield* surge(reverse.room, reverse.plan, written.before, false);
-    }
-    yield* restoreMode(written.before);
-    const after = yield* verify({ vmSize: written.before, anyModel: true });
-    rollback = { to: written.before, instances: batches.flatMap((b) => b.instanceIds), passed: after.totals.passed, failed: after.totals.failed };
-    steps.push({ field: 'rollback', from: to, to: written.before, status: after.totals.failed === 0 ? 'succeeded' : 'failed', writes: back.written ? 1 : 0, detail: `${after.totals.passed}/${after.totals.instances} instance(s) pass on ${written.before}${moved.length ? `; ${moved.length} instance(s) moved earlier were surged back` : ''}` });
-    return finish('rolledBack', decision);
   }
   return finish('succeeded', decision);
 };

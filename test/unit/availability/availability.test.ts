@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { drainedRemovalPlan, scaleInVictims } from '../../../src/domain/availability/drainedRemoval';
 import { probeWithDefaults, rotationSettleSeconds } from '../../../src/domain/availability/frontEndProbe';
-import { planSurgeResize, type SurgeResizeInput } from '../../../src/domain/availability/surgeResize';
+import { planSurgeResize, type QuotaFact, type SurgeResizeInput } from '../../../src/domain/availability/surgeResize';
 
 const now = new Date('2026-11-28T22:00:00Z');
 const lb = probeWithDefaults('loadBalancer', { intervalSeconds: 5, threshold: 2 });
+
+const cores = (limit: number, used: number): QuotaFact => ({ name: 'cores', label: 'Total Regional vCPUs', limit, used, countsOld: true });
 
 const base = (over: Partial<SurgeResizeInput> = {}): SurgeResizeInput => ({
   instances: [{ instanceId: '0', zone: null }],
@@ -15,7 +17,7 @@ const base = (over: Partial<SurgeResizeInput> = {}): SurgeResizeInput => ({
   maxBatchInstancePercent: 20,
   upgradeMode: 'Manual',
   vcpus: { from: 2, to: 2 },
-  quota: { limit: 100, used: 2 },
+  quotas: [cores(100, 2)],
   freeAddresses: 250,
   ...over,
 });
@@ -57,23 +59,27 @@ describe('surge resize plan', () => {
     expect(plan.batchSize).toBe(1);
     expect(plan.batches).toHaveLength(4);
     expect(plan.notes.join(' ')).toMatch(/batches of 1 instead of 2: 1 free address/);
-    const quota = planSurgeResize(base({ instances: ['0', '1'].map((instanceId) => ({ instanceId, zone: null })), capacity: 2, maxBatchInstancePercent: 100, quota: { limit: 6, used: 4 } }));
+    const quota = planSurgeResize(base({ instances: ['0', '1'].map((instanceId) => ({ instanceId, zone: null })), capacity: 2, maxBatchInstancePercent: 100, quotas: [cores(6, 4)] }));
     expect(quota).toMatchObject({ kind: 'surge', batchSize: 1, minInRotation: 2 });
   });
 
   it('says clearly when surge is impossible, and what resizing in place would cost', () => {
-    const plan = planSurgeResize(base({ quota: { limit: 2, used: 2 } }));
+    const plan = planSurgeResize(base({ quotas: [cores(2, 2)] }));
     expect(plan.kind).toBe('impossible');
     if (plan.kind !== 'impossible') return;
-    expect(plan.problems[0]).toMatch(/no room to add even one Standard_B2s instance beside the 1 running: vCPU quota 2\/2/);
+    expect(plan.problems[0]).toMatch(/no room to add even one Standard_B2s instance beside the 1 running: Total Regional vCPUs quota \(cores\) 2\/2 vCPUs used \(Standard_B2s: 2 vCPUs each\): 2 vCPU\(s\) short/);
     expect(plan.fallback).toMatchObject({ kind: 'inPlace', batchSize: 1, minInRotation: 0 });
     expect(plan.fallback.cost).toMatch(/serves nothing/);
+    // A family quota the old size is not in: the old instances use none of it.
+    const family = planSurgeResize(base({ quotas: [cores(100, 2), { name: 'standardBSFamily', label: 'Standard BS Family vCPUs', limit: 1, used: 0, countsOld: false }] }));
+    expect(family.kind === 'impossible' && family.problems[0]).toMatch(/Standard BS Family vCPUs quota \(standardBSFamily\) 0\/1 vCPUs used .*: 1 vCPU\(s\) short/);
+    expect(planSurgeResize(base({ quotas: [{ name: 'standardBSFamily', label: 'Standard BS Family vCPUs', limit: 2, used: 0, countsOld: false }] }))).toMatchObject({ kind: 'surge' });
     const noAddress = planSurgeResize(base({ freeAddresses: 0 }));
     expect(noAddress.kind === 'impossible' && noAddress.problems[0]).toMatch(/0 free address/);
   });
 
   it('is impossible when a larger size cannot fit the quota even retiring the old batch by batch', () => {
-    const plan = planSurgeResize(base({ instances: ['0', '1'].map((instanceId) => ({ instanceId, zone: null })), capacity: 2, vcpus: { from: 2, to: 8 }, quota: { limit: 12, used: 4 } }));
+    const plan = planSurgeResize(base({ instances: ['0', '1'].map((instanceId) => ({ instanceId, zone: null })), capacity: 2, vcpus: { from: 2, to: 8 }, quotas: [cores(12, 4)] }));
     expect(plan).toMatchObject({ kind: 'impossible' });
     expect(plan.reason).toMatch(/room for 1 of 2/);
   });
@@ -86,7 +92,7 @@ describe('surge resize plan', () => {
   });
 
   it('notes what it could not check', () => {
-    const plan = planSurgeResize(base({ quota: null, freeAddresses: null }));
+    const plan = planSurgeResize(base({ quotas: null, freeAddresses: null }));
     expect(plan.kind === 'surge' && plan.notes).toEqual(['free addresses in the subnet unknown: not checked', 'vCPU quota unknown: not checked']);
   });
 });
