@@ -187,6 +187,37 @@ describe('a FRIDAY tier on the emulator, through the real SDKs', () => {
     expect((error as RestError).code).toBe('InvalidParameter');
   });
 
+  it('lists Compute usages (vCPUs of the instances per family and region) and refuses a scale-out over the regional vCPU quota with 409 OperationNotAllowed, changing nothing', async () => {
+    // A region of its own, so only this scale set counts.
+    const rg = uniqueName('rg');
+    const location = 'westeurope';
+    const net = await buildNetwork(clients, { resourceGroup: rg, subscriptionId: emulator.subscriptionId, location });
+    await clients.compute.virtualMachineScaleSets.createOrUpdate(rg, 'v', scaleSetBody(net, { resourceGroup: rg, scaleSetName: 'v', capacity: 1, scriptUrl, location, vmSize: 'Standard_D2ds_v5' }));
+    const usage = async (): Promise<Map<string, { currentValue: number; limit: number }>> => {
+      const out = new Map<string, { currentValue: number; limit: number }>();
+      for await (const u of clients.compute.usage.list(location)) out.set(u.name.value ?? '', { currentValue: u.currentValue, limit: u.limit });
+      return out;
+    };
+    const before = await usage();
+    expect(before.get('cores')).toEqual({ currentValue: 2, limit: 350 });
+    expect(before.get('standardDDSv5Family')?.currentValue).toBe(2);
+    expect(before.get('virtualMachineScaleSets')?.currentValue).toBe(1);
+    const admin = (init: RequestInit): Promise<Response> => fetch(`${emulator.adminUrl}/quotas`, { ...init, headers: { 'content-type': 'application/json' } });
+    expect((await admin({ method: 'POST', body: JSON.stringify({ location, limits: { cores: 4 } }) })).status).toBe(200);
+    try {
+      // Capacity 3 needs 4 more vCPUs; the region has room for 2.
+      const error = await Promise.resolve(clients.compute.virtualMachineScaleSets.update(rg, 'v', { sku: { name: 'Standard_D2ds_v5', tier: 'Standard', capacity: 3 } })).catch((e: unknown) => e as RestError);
+      expect(error).toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
+      expect((error as RestError).message).toContain('exceeding approved Total Regional Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, Current Limit: 4, Current Usage: 2, Additional Required: 4, (Minimum) New Limit Required: 6');
+      expect((await clients.compute.virtualMachineScaleSets.get(rg, 'v')).sku?.capacity).toBe(1);
+      // One more fits.
+      await clients.compute.virtualMachineScaleSets.update(rg, 'v', { sku: { name: 'Standard_D2ds_v5', tier: 'Standard', capacity: 2 } });
+      expect((await usage()).get('cores')).toEqual({ currentValue: 4, limit: 4 });
+    } finally {
+      expect((await admin({ method: 'DELETE' })).status).toBe(200);
+    }
+  });
+
   it('ends create, scale-out and reimage Failed with VMExtensionProvisioningError when an extension fails, leaving the scale set Failed — unless suppressFailures', async () => {
     const url = await uploadScript({ connectionString: azurite.connectionString, blobEndpoint: azurite.blobEndpoint, container: 'scripts', name: 'fails.ps1', content: 'Install-WindowsFeature -Name Web-Server\nexit 7\n' });
     const rg = uniqueName('rg');
