@@ -360,4 +360,29 @@ describe('right-sizing on a schedule', () => {
     const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
     expect(vmss.upgradePolicy?.mode).toBe('Rolling');
   }, 180_000);
+
+  it('says the upgrade mode was left Manual, and how to put it back, when even restoring it fails', async () => {
+    const rg = ROLLING_RG;
+    // The model is on Standard_D2s_v3 since the stopped change; back to B2s at night. The old
+    // instance's delete fails, and ARM refuses the third PATCH (after the size + Manual and the
+    // scale-out ones): the one that would give the mode back.
+    const doc = { scaleSets: [{ resourceGroup: rg, name: VMSS, timeZone: 'America/New_York', periods: [{ name: 'night', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '06:00', target: { vmSize: 'Standard_B2s' } }] }] };
+    expect((await api('schedules', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(200);
+    cloud.emulator.faults.add({ failLro: '{vmScaleSetName}/delete', count: 1, code: 'OperationNotAllowed', message: 'The operation is not allowed (injected).' });
+    cloud.emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'PATCH', after: 2, count: 1, status: 409 });
+    const res = await api('schedules/evaluate', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(202);
+    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+    expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
+    const done = await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '');
+    await cloud.runner.durableIdle();
+    expect(done.runtimeStatus).toBe('Failed');
+    const error = JSON.stringify(done.output);
+    expect(error).toContain('The upgrade mode was left Manual (it was Rolling; putting it back failed:');
+    expect(error).toContain('OperationNotAllowed (HTTP 409)');
+    expect(error).toContain(`Put it back with: az vmss update --resource-group ${rg} --name ${VMSS} --set upgradePolicy.mode=Rolling`);
+    const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
+    expect(vmss.upgradePolicy?.mode).toBe('Manual');
+    cloud.emulator.faults.clear();
+  }, 180_000);
 });

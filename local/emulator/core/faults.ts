@@ -12,7 +12,10 @@ const routeFault = z.object({
   route: z.string().min(1),
   method: z.enum(['GET', 'PUT', 'PATCH', 'POST', 'DELETE']).optional(),
   count: z.number().int().positive().default(1),
-  status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(408)]),
+  /** Let this many matching requests through first (e.g. refuse only the third PATCH of a change). */
+  after: z.number().int().min(0).optional(),
+  /** 409 `OperationNotAllowed`: a refusal no client retries (not the concurrent-operation `Conflict`), e.g. to fail one write for good. */
+  status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(408), z.literal(409)]),
   retryAfterSeconds: z.number().int().min(0).optional(),
   /** A 429 without Retry-After is NOT retried by the SDK: tests use this to see what reaches the app. */
   omitRetryAfter: z.boolean().optional(),
@@ -53,6 +56,8 @@ export type FaultSpec = z.input<typeof faultSpec>;
 interface Counted<T> {
   spec: T;
   remaining: number;
+  /** Matching requests let through so far (`after`). */
+  skipped?: number;
 }
 
 export class FaultController implements GuestFaults {
@@ -115,12 +120,16 @@ export class FaultController implements GuestFaults {
         (template.toLowerCase().includes(f.spec.route.toLowerCase()) || path.toLowerCase().includes(f.spec.route.toLowerCase())),
     );
     if (!fault) return;
+    if ((fault.spec.after ?? 0) > (fault.skipped ?? 0)) {
+      fault.skipped = (fault.skipped ?? 0) + 1;
+      return;
+    }
     fault.remaining -= 1;
     this.routeFaults = this.routeFaults.filter((f) => f.remaining > 0);
     const { status } = fault.spec;
     const headers: Record<string, string> = {};
     if (!fault.spec.omitRetryAfter && (status === 429 || status === 503)) headers['Retry-After'] = String(fault.spec.retryAfterSeconds ?? 1);
-    const code = status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : status === 408 ? 'RequestTimeout' : 'InternalServerError';
+    const code = status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : status === 408 ? 'RequestTimeout' : status === 409 ? 'OperationNotAllowed' : 'InternalServerError';
     throw new ArmError(status, code, `Injected fault: ${status} ${code} for ${method} ${template}.`, undefined, undefined, headers);
   }
 

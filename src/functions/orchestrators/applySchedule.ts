@@ -348,8 +348,19 @@ export const applyScheduleOrchestrator: OrchestrationHandler = function* (contex
         if (again.value.written) armWrites++;
         throw new Error(`${cause} Upgrade mode restored to ${switchedFrom} after the error (the model is on ${modelSize}; instances not on it are upgraded by the platform's ${switchedFrom} policy).`);
       }
+      // A write ARM accepted whose operation then ended Failed still changed the model: read what the mode is now.
+      let modeNow: string | null = null;
+      try {
+        const room = (yield* armActivity(context, ACTIVITY.readSurgeRoom, target)) as StepOutcome<SurgeRoom>;
+        if (room.ok) modeNow = room.value.upgradeMode;
+      } catch {
+        modeNow = null;
+      }
+      if (modeNow === switchedFrom) {
+        throw new Error(`${cause} Upgrade mode is ${switchedFrom} again, though the write that set it reported: ${failureText(again, '')}.`);
+      }
       throw new Error(
-        `${cause} The upgrade mode was left Manual (it was ${switchedFrom}; putting it back failed: ${failureText(again, '')}). Put it back with: az vmss update --resource-group ${input.resourceGroup} --name ${input.scaleSetName} --set upgradePolicy.mode=${switchedFrom}`,
+        `${cause} The upgrade mode was left Manual (it was ${switchedFrom}; putting it back failed: ${failureText(again, '')}${modeNow === null ? '; the mode now could not be read' : ''}). Put it back with: az vmss update --resource-group ${input.resourceGroup} --name ${input.scaleSetName} --set upgradePolicy.mode=${switchedFrom}`,
       );
     }
   }
