@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { testClients } from '../support/armTestClients';
 import { runToEnd } from '../support/durableRuns';
-import { buildNetwork, scaleSetBody, uploadScript } from '../support/tier';
+import { buildNetwork, raiseComputeQuota, scaleSetBody, uploadScript } from '../support/tier';
 
 const RG = 'rg-fleet-1000';
 const NAME = 'vmss-big';
@@ -44,6 +44,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ dataDir: mkdtempSync(path.join(tmpdir(), 'friday-fleet-1000-')), settings: { FRIDAY_SCHEDULES: JSON.stringify(schedules) }, runner: { log: () => undefined, timers: 'manual' } });
   // The scale set is built straight through ARM (1000 instances over three zones), then verified by the app.
   const clients = testClients(cloud.emulator);
+  await raiseComputeQuota(cloud.emulator.adminUrl, 4 * N);
   const net = await buildNetwork(clients, { resourceGroup: RG, subscriptionId: cloud.subscriptionId, subnetPrefix: '10.0.0.0/20' });
   const scriptUrl = await uploadScript({ connectionString: cloud.azurite.connectionString, blobEndpoint: cloud.azurite.blobEndpoint, container: 'fleet-1000', name: 'setup-friday.ps1' });
   await clients.compute.virtualMachineScaleSets.createOrUpdate(RG, NAME, scaleSetBody(net, { resourceGroup: RG, scaleSetName: NAME, capacity: N, scriptUrl, overprovision: false, zones: ['1', '2', '3'] }));

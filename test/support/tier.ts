@@ -10,6 +10,7 @@ import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, 
 import type { VirtualMachineScaleSet } from '@azure/arm-compute';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../local/azurite';
 import type { testClients } from './armTestClients';
+import { VM_SIZES } from '../../local/emulator/compute/vmSizes';
 
 /** The repository root (works from sources and from dist/). */
 function repoRoot(): string {
@@ -158,4 +159,15 @@ export async function fetchPage(url: string, timeoutMs = 3000): Promise<{ status
 export async function addressMap(adminUrl: string): Promise<Record<string, string>> {
   const res = await fetch(`${adminUrl}/address-map`);
   return (await res.json()) as Record<string, string>;
+}
+
+/**
+ * Raises the emulator's vCPU quotas (every region: the regional total and every VM family) to
+ * `vcpus`, as an operator running tiers of thousands of instances has had them raised. The defaults
+ * (350, local/emulator/compute/usages.ts) refuse a 1000-instance scale set of 2-vCPU sizes, as Azure would.
+ */
+export async function raiseComputeQuota(adminUrl: string, vcpus: number): Promise<void> {
+  const limits = { cores: vcpus, ...Object.fromEntries(VM_SIZES.map((size) => [size.family, vcpus])) };
+  const res = await fetch(`${adminUrl}/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location: '*', limits }) });
+  if (!res.ok) throw new Error(`emulator quotas: HTTP ${res.status} ${await res.text()}`);
 }
