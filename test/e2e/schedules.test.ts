@@ -95,6 +95,18 @@ async function tickAt(iso: string): Promise<{ evaluation: Evaluation; run?: RunR
   return { evaluation, run, writes: cloud.emulator.requestLog.entries({ since: seq, writesOnly: true }).length };
 }
 
+/** Evaluates the schedules now (POST /api/schedules/evaluate): exactly one change starts, and it fails; its error as text. */
+async function failedChangeOnEvaluation(): Promise<string> {
+  const res = await api('schedules/evaluate', { method: 'POST', body: '{}' });
+  expect(res.status).toBe(202);
+  const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
+  expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
+  const done = await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '');
+  await cloud.runner.durableIdle();
+  expect(done.runtimeStatus).toBe('Failed');
+  return JSON.stringify(done.output);
+}
+
 /** Instance id → VM size, read with the real Compute client (a test's own reads go in the request log, but are not writes). */
 async function instances(): Promise<Array<{ instanceId: string; vmSize: string }>> {
   const out: Array<{ instanceId: string; vmSize: string }> = [];
@@ -347,14 +359,7 @@ describe('right-sizing on a schedule', () => {
     const rg = ROLLING_RG;
     // Quota back to the defaults: the surge starts; the first old instance's delete ends Failed.
     cloud.emulator.faults.add({ failLro: '{vmScaleSetName}/delete', count: 1, code: 'OperationNotAllowed', message: 'The operation is not allowed (injected).' });
-    const res = await api('schedules/evaluate', { method: 'POST', body: '{}' });
-    expect(res.status).toBe(202);
-    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
-    expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
-    const done = await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '');
-    await cloud.runner.durableIdle();
-    expect(done.runtimeStatus).toBe('Failed');
-    const error = JSON.stringify(done.output);
+    const error = await failedChangeOnEvaluation();
     expect(error).toContain('OperationNotAllowed');
     expect(error).toContain('Upgrade mode restored to Rolling after the error');
     const vmss = await testClients(cloud).compute.virtualMachineScaleSets.get(rg, VMSS);
@@ -370,14 +375,7 @@ describe('right-sizing on a schedule', () => {
     expect((await api('schedules', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(200);
     cloud.emulator.faults.add({ failLro: '{vmScaleSetName}/delete', count: 1, code: 'OperationNotAllowed', message: 'The operation is not allowed (injected).' });
     cloud.emulator.faults.add({ route: 'virtualMachineScaleSets/{vmScaleSetName}', method: 'PATCH', after: 2, count: 1, status: 409 });
-    const res = await api('schedules/evaluate', { method: 'POST', body: '{}' });
-    expect(res.status).toBe(202);
-    const evaluation = (await waitDone(EVALUATION_ID)).output as Evaluation;
-    expect(evaluation.scaleSets.map((s) => s.action)).toEqual(['started']);
-    const done = await waitDone(evaluation.scaleSets[0]?.changeInstanceId ?? '');
-    await cloud.runner.durableIdle();
-    expect(done.runtimeStatus).toBe('Failed');
-    const error = JSON.stringify(done.output);
+    const error = await failedChangeOnEvaluation();
     expect(error).toContain('The upgrade mode was left Manual (it was Rolling; putting it back failed:');
     expect(error).toContain('OperationNotAllowed (HTTP 409)');
     expect(error).toContain(`Put it back with: az vmss update --resource-group ${rg} --name ${VMSS} --set upgradePolicy.mode=Rolling`);
