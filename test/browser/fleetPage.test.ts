@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { runToEnd } from '../support/durableRuns';
+import { collectPageErrors, openFleetPage } from '../support/fleetPageBrowser';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'deployment.json'), 'utf8')) as Record<string, unknown> & { scaleSet: Record<string, unknown> };
 const RG = 'rg-fleet-page';
@@ -70,16 +71,9 @@ describe('fleet page', () => {
   });
 
   it('shows each instance with its verdict, the broken one failed with its reason, the schedule and the runs', async () => {
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(`${cloud.baseUrl}/api/fleet`);
+    const errors = collectPageErrors(page);
     // The key is asked for once, kept in this tab's sessionStorage, never put in the address.
-    await page.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
-    await page.fill('#viewer-key', cloud.viewerKey);
-    await page.click('#key-form button[type="submit"]');
+    await openFleetPage(page, cloud);
     const section = page.locator('section[data-scaleset="vmss-friday"]');
     await section.waitFor({ timeout: 15_000 });
     // Every instance is a cell of the picture; only the broken one is a row (it needs attention).
@@ -159,10 +153,7 @@ describe('fleet page', () => {
     const errors: string[] = [];
     fresh.on('pageerror', (e) => errors.push(e.message));
     try {
-      await fresh.goto(`${cloud.baseUrl}/api/fleet`);
-      await fresh.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
-      await fresh.fill('#viewer-key', cloud.viewerKey);
-      await fresh.click('#key-form button[type="submit"]');
+      await openFleetPage(fresh, cloud);
       const section = fresh.locator('section[data-scaleset="vmss-hostile"]');
       await section.waitFor({ timeout: 15_000 });
       const summary = (await section.locator('table tbody tr td:nth-child(5)').first().textContent()) ?? '';

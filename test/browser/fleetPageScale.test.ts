@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloudHandle } from '../../local/cli/localCloud';
 import { testClients } from '../support/armTestClients';
 import { runToEnd } from '../support/durableRuns';
+import { collectPageErrors, openFleetPage } from '../support/fleetPageBrowser';
 import { buildNetwork, raiseComputeQuota, scaleSetBody, uploadScript } from '../support/tier';
 
 const RG = 'rg-fleet-1000';
@@ -68,15 +69,8 @@ afterAll(async () => {
 describe('fleet page at 1000 instances', () => {
   it('draws every instance as a cell by zone and verdict, lists only what needs attention with a working filter, and charts the schedule', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(`${cloud.baseUrl}/api/fleet`);
-    await page.locator('#key-form').waitFor({ state: 'visible', timeout: 15_000 });
-    await page.fill('#viewer-key', cloud.viewerKey);
-    await page.click('#key-form button[type="submit"]');
+    const errors = collectPageErrors(page);
+    await openFleetPage(page, cloud);
     const section = page.locator(`section[data-scaleset="${NAME}"]`);
     await section.waitFor({ timeout: 60_000 });
     const cells = section.locator('[data-cell]');
